@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
@@ -21,6 +22,8 @@ from core.city import DEFAULT_CITY, CityNotFound, City, default_data_dir, load_c
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Machi: resident app platform for Japanese cities.")
 garbage_app = typer.Typer(no_args_is_help=True, help="Garbage collection days, sorting dictionary, ICS and imports.")
 app.add_typer(garbage_app, name="garbage")
+i18n_app = typer.Typer(no_args_is_help=True, help="Translation catalogs in locales/ (Babel + gettext).")
+app.add_typer(i18n_app, name="i18n")
 
 out = Console()
 err = Console(stderr=True)
@@ -300,6 +303,70 @@ def garbage_import(
     stats = ", ".join(f"{k} {v}" for k, v in report.stats.items())
     err.print(f"[green]imported[/] {city} into {target} ({stats}; {len(report.warnings)} warning(s)); "
               f"valid {garbage.validity}", highlight=False, soft_wrap=True)
+
+
+# ----------------------------------------------------------------------------- i18n
+
+KEYWORDS = ["_", "N_", "t", "plural:1,2", "ngettext:1,2"]
+
+
+@i18n_app.command("update")
+def i18n_update() -> None:
+    """Extract messages into locales/machi.pot and merge them into every catalog."""
+    from babel.messages.frontend import CommandLineInterface
+
+    from core.city import REPO_ROOT
+    from core.i18n import DOMAIN, LANGUAGES, locales_dir
+
+    pot = locales_dir() / f"{DOMAIN}.pot"
+    kw = [a for k in KEYWORDS for a in ("-k", k)]
+    cli = CommandLineInterface()
+    cwd = Path.cwd()
+    try:
+        os.chdir(REPO_ROOT)  # keep source references relative in the template
+        cli.run(["pybabel", "-q", "extract", "-F", "babel.cfg", "--no-default-keywords", *kw, "--sort-by-file",
+                 "--add-location=file", "--omit-header", "-o", str(pot), "."])
+    finally:
+        os.chdir(cwd)
+    for lang in LANGUAGES:
+        po = locales_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+        action = "update" if po.is_file() else "init"
+        args = ["pybabel", "-q", action, "-D", DOMAIN, "-i", str(pot), "-d", str(locales_dir()), "-l", lang]
+        if action == "update":
+            args += ["--no-fuzzy-matching", "--ignore-obsolete"]
+        cli.run(args)
+    err.print(f"[green]updated[/] {pot} and {len(LANGUAGES)} catalogs; run 'machi i18n check'")
+
+
+@i18n_app.command("check")
+def i18n_check() -> None:
+    """Fail (exit 1) when any catalog misses, leaves untranslated or breaks a message."""
+    from core.i18n import check_catalogs
+
+    problems = check_catalogs()
+    for p in problems:
+        err.print(p, highlight=False, soft_wrap=True)
+    if problems:
+        fail(f"{len(problems)} catalog problem(s)", code=1)
+    err.print("[green]all catalogs complete[/]")
+
+
+def _register_extras() -> None:
+    """Commands of the backend and app packages (``serve``, ``deliver``, ``admin``, ``dev``,
+    ``app``, ``up``) live beside their code; each package adds its own to the one CLI."""
+    import importlib
+
+    for module in ("backend.cli", "app.cli"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.split(".")[0] in ("backend", "app") and exc.name in (module, module.rsplit(".", 1)[0]):
+                continue  # that part is not in this checkout
+            raise
+        mod.register(app)
+
+
+_register_extras()
 
 
 def main() -> None:

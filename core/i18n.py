@@ -61,6 +61,8 @@ def normalize_language(tag: str | None, fallback: str | None = None) -> str:
         if "@easy" in low and low.startswith("ja"):
             return "ja@easy"
         parts = low.split("_")
+        if parts[0] == "fil":
+            parts[0] = "tl"  # Filipino is served by the Tagalog catalog
         if parts[0] == "zh" and "hant" not in parts and not {"tw", "hk", "mo"} & set(parts):
             return "zh_Hans"
         if parts[0] == "pt":
@@ -137,3 +139,46 @@ class Translator:
         if lang == "ja@easy":
             return "やさしい にほんご"
         return babel_locale(lang).get_display_name(babel_locale(lang)) or lang
+
+
+_PLACEHOLDER = __import__("re").compile(r"\{(\w*)[^{}]*\}")
+
+
+def check_catalogs(template: Path | None = None) -> list[str]:
+    """Problems in the catalogs: a message of the template missing or untranslated in a
+    language, a fuzzy entry, a broken placeholder ({name} sets differ), or a plural without
+    every form.  An empty list means every language is complete."""
+    from babel.messages.pofile import read_po as _read
+
+    template = template or locales_dir() / f"{DOMAIN}.pot"
+    with template.open("rb") as fh:
+        pot = _read(fh)
+    wanted = {m.id for m in pot if m.id}
+    problems: list[str] = []
+    for lang in LANGUAGES:
+        po = locales_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if not po.is_file():
+            problems.append(f"{lang}: no catalog {po}")
+            continue
+        with po.open("rb") as fh:
+            catalog = _read(fh, locale=lang)
+        have = {m.id: m for m in catalog if m.id}
+        for mid in sorted(wanted, key=str):
+            msg = have.get(mid)
+            shown = mid if isinstance(mid, str) else mid[0]
+            if msg is None:
+                problems.append(f"{lang}: missing {shown!r}")
+                continue
+            if msg.fuzzy:
+                problems.append(f"{lang}: fuzzy {shown!r}")
+            ids = mid if isinstance(mid, tuple) else (mid,)
+            strs = msg.string if isinstance(msg.string, tuple) else (msg.string,)
+            if isinstance(mid, tuple) and len(strs) != catalog.num_plurals:
+                problems.append(f"{lang}: {shown!r} has {len(strs)} plural forms, {catalog.num_plurals} needed")
+            want = {p for i in ids for p in _PLACEHOLDER.findall(i)}
+            for s in strs:
+                if not s:
+                    problems.append(f"{lang}: untranslated {shown!r}")
+                elif {p for p in _PLACEHOLDER.findall(s)} != want:
+                    problems.append(f"{lang}: placeholders of {shown!r} differ: {s!r}")
+    return problems

@@ -1,0 +1,147 @@
+"""The `machi garbage` CLI contract: exact JSON shapes, errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+from typer.testing import CliRunner
+
+from cli.main import app
+
+runner = CliRunner()
+
+
+def run(*args: str, code: int = 0):
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    return result
+
+
+def run_json(*args: str):
+    return json.loads(run(*args, "--json").stdout)
+
+
+def test_areas_shape():
+    areas = run_json("garbage", "areas", "--city", "matsusaka")
+    assert len(areas) == 198
+    assert all(set(a) == {"id", "name", "center"} and all(isinstance(v, str) for v in a.values()) for a in areas)
+    assert {"id": areas[2]["id"], "name": "旭ヶ丘", "center": "旧松阪市"} == areas[2]
+
+
+def test_area_by_id_or_name():
+    areas = run_json("garbage", "areas")
+    by_id = run_json("garbage", "next", "--area", areas[2]["id"], "--on", "2014-05-05")
+    by_name = run_json("garbage", "next", "--area", "  旭ヶ丘 ", "--on", "2014-05-05")
+    assert by_id == by_name == {"nonburnable": "2014-05-07", "recyclable": "2014-05-27",
+                                "burnable": "2014-05-08", "bottles": "2014-05-23"}
+
+
+def test_calendar_shape_and_order():
+    days = run_json("garbage", "calendar", "--area", "旭ヶ丘", "--from", "2014-05-01", "--to", "2014-05-31",
+                    "--lang", "pt-BR")
+    assert [d["date"] for d in days] == sorted(d["date"] for d in days)
+    assert days[0] == {"date": "2014-05-01", "categories": [{"id": "burnable", "name": "Lixo queimável"}]}
+    assert all(d["categories"] for d in days)
+
+
+def test_categories_shape():
+    cats = run_json("garbage", "categories", "--lang", "en")
+    assert cats == [
+        {"id": "nonburnable", "name": "Non-burnable garbage", "color": "#733b96"},
+        {"id": "recyclable", "name": "Recyclables", "color": "#77ae1f"},
+        {"id": "burnable", "name": "Burnable garbage", "color": "#ea3b13"},
+        {"id": "bottles", "name": "Empty bottles (glass)", "color": "#2dc7aa"},
+    ]
+
+
+def test_search_shape():
+    hits = run_json("garbage", "search", "petto", "--limit", "3")
+    assert len(hits) == 3 and all(set(h) == {"name", "category", "notice"} for h in hits)
+    assert hits[0]["name"] == "ペットボトル" and hits[0]["category"] == "資源物"
+
+
+def test_ics_output_parses():
+    result = run("garbage", "ics", "--area", "旭ヶ丘", "--lang", "en", "--remind", "-1d 19:00")
+    cal = Calendar.from_ical(result.stdout_bytes)
+    events = cal.walk("VEVENT")
+    assert len(events) > 50 and all(e.walk("VALARM") for e in events)
+
+
+def test_outside_validity_warns_but_answers():
+    result = run("garbage", "next", "--area", "旭ヶ丘", "--on", "2026-11-26", "--json")
+    assert "outside the period" in result.stderr and "2014-02-01" in result.stderr
+    assert json.loads(result.stdout)["burnable"] == "2026-11-26"  # a Thursday
+    inside = run("garbage", "next", "--area", "旭ヶ丘", "--on", "2014-05-05", "--json")
+    assert "outside" not in inside.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["garbage", "next", "--area", "どこにもない町"], "no area 'どこにもない町'"),
+        (["garbage", "next", "--area", "旭ヶ丘", "--on", "2014-13-01"], "--on: '2014-13-01' is not a date"),
+        (["garbage", "areas", "--city", "atlantis"], "no city 'atlantis'"),
+        (["garbage", "categories", "--lang", "xx"], "unknown language 'xx'"),
+        (["garbage", "calendar", "--area", "旭ヶ丘", "--from", "2014-05-02", "--to", "2014-05-01"], "is before"),
+        (["garbage", "ics", "--area", "旭ヶ丘", "--remind", "soon"], "--remind: bad reminder 'soon'"),
+    ],
+)
+def test_bad_input_is_named(args, message):
+    result = run(*args, code=2)
+    assert message in result.stderr
+
+
+def test_import_then_use_with_data_dir(tmp_path, shared_garbage):
+    imported = run("garbage", "import", "--format", "5374", str(shared_garbage / "kyotango-2023"), "--city", "kyotango",
+                   "--data-dir", str(tmp_path))
+    # Kyotango's areas name no centre, so its closures apply to none of them: said, not hidden.
+    assert "a blank centre is not in center.csv: no closure applies to its areas" in imported.stderr
+    areas = run_json("garbage", "areas", "--city", "kyotango", "--data-dir", str(tmp_path))
+    assert len(areas) == 169
+    days = run_json("garbage", "calendar", "--city", "kyotango", "--data-dir", str(tmp_path), "--area", areas[0]["name"],
+                    "--from", "2025-12-25", "--to", "2026-01-08")
+    assert [d["date"] for d in days][:3] == ["2025-12-25", "2025-12-29", "2026-01-01"]  # 可燃ごみ Mon/Thu
+    run("garbage", "import", "--format", "odgarbage", str(shared_garbage / "tsu-2024" / "original.csv"),
+        "--city", "kyotango", "--data-dir", str(tmp_path))
+    hits = run_json("garbage", "search", "reizouko", "--city", "kyotango", "--data-dir", str(tmp_path))
+    assert hits[0]["name"].startswith("冷蔵庫")
+    assert len(run_json("garbage", "areas", "--city", "kyotango", "--data-dir", str(tmp_path))) == 169
+
+
+def test_failed_import_writes_nothing_and_keeps_old_data(tmp_path, shared_garbage):
+    run("garbage", "import", "--format", "5374", str(shared_garbage / "matsusaka-2014"), "--city", "m",
+        "--data-dir", str(tmp_path))
+    stored = tmp_path / "cities" / "m" / "garbage.json"
+    before = stored.read_bytes()
+    result = run("garbage", "import", "--format", "5374", str(shared_garbage / "iga-2014"), "--city", "m",
+                 "--data-dir", str(tmp_path), code=2)
+    assert re.search(r"area_days\.csv:2:5: bad date '201411021'", result.stderr)
+    assert "nothing was written" in result.stderr
+    assert stored.read_bytes() == before
+    assert sorted(p.name for p in stored.parent.iterdir()) == ["city.json", "garbage.json"]  # no temp files
+
+
+def test_bundled_matsusaka_equals_a_fresh_import(tmp_path):
+    """assets/cities/matsusaka/garbage.json is derived data: it must not drift from its source."""
+    root = Path(__file__).resolve().parents[2] / "assets" / "cities" / "matsusaka"
+    shutil.copy(root / "city.json", tmp_path / "city.json")
+    (tmp_path / "cities" / "matsusaka").mkdir(parents=True)
+    shutil.copy(root / "city.json", tmp_path / "cities" / "matsusaka" / "city.json")
+    run("garbage", "import", "--format", "5374", str(root / "garbage" / "source-5374"), "--city", "matsusaka",
+        "--data-dir", str(tmp_path))
+    fresh = json.loads((tmp_path / "cities" / "matsusaka" / "garbage.json").read_text("utf-8"))
+    assert fresh == json.loads((root / "garbage.json").read_text("utf-8"))
+
+
+def test_console_command_is_installed():
+    exe = Path(sys.executable).parent / "machi"
+    out = subprocess.run([str(exe), "garbage", "search", "petto", "--json", "--limit", "1"],
+                         capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout)[0]["category"] == "資源物"

@@ -14,6 +14,7 @@ Within a tier, a shorter key wins (a closer match), then the dictionary order.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pykakasi
@@ -23,6 +24,14 @@ from core.garbage.model import Item
 from core.text import is_ascii_word, kana_key, lookup_key, romaji_key
 
 EXACT, PREFIX, SUBSTRING, FUZZY = 4, 3, 2, 1
+# やさしい日本語 writes readings after kanji: 燃(も)えるごみ.  Search both 燃えるごみ and もえるごみ.
+_RUBY = re.compile(r"([\u3400-\u9fff々〆ヶ]+)\(([\u3041-\u309f\u30fc]+)\)")
+
+
+def _ruby_variants(text: str) -> set[str]:
+    if not _RUBY.search(text):
+        return {text}
+    return {text, _RUBY.sub(r"\1", text), _RUBY.sub(r"\2", text)}
 FUZZY_CUTOFF = 78.0
 
 _kakasi = pykakasi.kakasi()
@@ -52,8 +61,8 @@ class SearchIndex:
         for n, item in enumerate(items):
             texts = {kana_key(item.name), kana_key(item.reading)} if item.reading else {kana_key(item.name)}
             for extra in (*item.synonyms, translated_names.get(item.name, "")):
-                if extra:
-                    texts.add(kana_key(extra))
+                for variant in _ruby_variants(extra) if extra else ():
+                    texts.add(kana_key(variant))
             for text in texts:
                 if text:
                     keys.append(text)

@@ -98,3 +98,14 @@ def test_large_dictionary(shared_garbage):
     assert index.search("ぺっとぼとる")[0].item.name.startswith("ペットボトル")
     assert index.search("reizouko")[0].item.name.startswith("冷蔵庫")
     assert index.search("テレビ")[0].item.name.startswith("テレビ")
+
+
+def test_easy_japanese_names_are_found_with_or_without_their_readings(city):
+    # ja@easy shows 服(ふく)（古(ふる)い 服(ふく)） for 衣類（古着）: typed as kana or as kanji, it is
+    # a real (exact/prefix/substring) match, not a lucky fuzzy one.
+    from core.garbage.search import SUBSTRING
+
+    index = SearchIndex(city.garbage.items, city.garbage_translations("ja@easy")["items"])
+    for query, expected in [("ふるいふく", "衣類（古着）"), ("古い服", "衣類（古着）"), ("おかしのはこ", "菓子箱（紙製）")]:
+        hit = index.search(query, 1)[0]
+        assert (hit.item.name, hit.tier >= SUBSTRING) == (expected, True), query

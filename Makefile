@@ -1,0 +1,46 @@
+# Machi: the two set-up commands of the README live here, with every install step they need.
+#   make run   - install, then run the product (backend + web app on the embedded defaults)
+#   make test  - install, then run every test suite (what .ci/run calls)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test install system-deps test-unit test-postgres test-e2e bench
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[app,backend,dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages the browser tests need (Chromium for Playwright; CJK fonts for screenshots).
+system-deps:
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; fi; \
+	fi
+
+run: install
+	$(VENV)/bin/machi up
+
+test: install system-deps test-unit test-postgres test-e2e
+
+test-unit: install
+	$(PY) -m pytest -q -p no:cacheprovider tests --ignore=tests/e2e
+
+# The backend suite again, on PostgreSQL (each run in its own schema, dropped afterwards).
+test-postgres: install
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@if [ -d tests/backend ]; then MACHI_TEST_DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -p no:cacheprovider tests/backend; fi
+
+test-e2e: install system-deps
+	@if [ -d tests/e2e ]; then $(PY) -m pytest -q -p no:cacheprovider tests/e2e; fi
+
+bench: install
+	$(PY) -m benchmarks.garbage.bench

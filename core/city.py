@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.garbage.model import CityGarbage
+from core.text import clean_cell
 
 DEFAULT_CITY = "matsusaka"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +80,11 @@ class City:
         if lang not in self._translations:
             path = self.path / "garbage" / "i18n" / f"{lang}.json"
             data = json.loads(path.read_text("utf-8")) if path.is_file() else {}
-            self._translations[lang] = {k: data.get(k, {}) for k in ("categories", "items", "notices")}
+            # Keys are the city's Japanese strings, matched the way importers clean them.
+            self._translations[lang] = {
+                k: {clean_cell(src): text for src, text in data.get(k, {}).items()}
+                for k in ("categories", "items", "notices")
+            }
         return self._translations[lang]
 
     def translation_languages(self) -> list[str]:

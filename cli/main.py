@@ -280,8 +280,10 @@ def garbage_import(
         task = progress.add_task(f"importing {path}", total=None)
         try:
             if fmt == "5374":
+                conf = meta.get("garbage", {})
                 garbage, report = import_5374(path, city, closure=closure, validity=validity,
-                                              category_ids=meta.get("garbage", {}).get("category_ids"))
+                                              category_ids=conf.get("category_ids"), policies=conf.get("policies"),
+                                              service_weekdays=conf.get("service_weekdays"))
             else:
                 base = None
                 if existing is not None:

@@ -107,11 +107,25 @@ def import_5374(
     closure: str = "skip",
     validity: Validity | None = None,
     category_ids: dict[str, str] | None = None,
+    policies: dict[str, dict[str, str]] | None = None,
+    service_weekdays: list[int] | None = None,
 ) -> tuple[CityGarbage, Report]:
-    """Import a 5374 folder.  ``category_ids`` maps category labels to chosen ids
-    (from the city's ``city.json``); other categories get their romaji as id."""
+    """Import a 5374 folder.
+
+    From the city's ``city.json`` (``garbage`` section): ``category_ids`` maps category labels to
+    chosen ids (others get their romaji); ``policies`` sets ``on_closure``/``on_holiday`` per
+    category label (overriding ``closure``); ``service_weekdays`` (Mon=0) are the days a moved
+    collection may land on.
+    """
     folder = Path(folder)
     chosen_ids = {lookup_key(k): v for k, v in (category_ids or {}).items()}
+    chosen_policies = {lookup_key(k): v for k, v in (policies or {}).items()}
+    for label, policy in chosen_policies.items():
+        bad = {k: v for k, v in policy.items()
+               if (k, v) not in {("on_closure", "skip"), ("on_closure", "move"), ("on_holiday", "collect"),
+                                 ("on_holiday", "skip"), ("on_holiday", "move")}}
+        if bad:
+            raise ImportFailed([Issue("city.json", 0, 0, f"bad policy for {label!r}: {bad}")])
     if not folder.is_dir():
         raise ImportFailed([Issue(str(folder), 0, 0, "not a folder (a 5374 import needs area_days.csv and friends)")])
     report = Report()
@@ -154,7 +168,8 @@ def import_5374(
             continue
         cid = chosen_ids.get(lookup_key(label)) or slug_id(label, taken)
         taken.add(cid)
-        cat = Category(cid, label, color.lower(), icon, on_closure=closure)  # type: ignore[arg-type]
+        policy = {"on_closure": closure, **chosen_policies.get(lookup_key(label), {})}
+        cat = Category(cid, label, color.lower(), icon, **policy)  # type: ignore[arg-type]
         categories.append(cat)
         by_label[lookup_key(label)] = cat
 
@@ -256,6 +271,7 @@ def import_5374(
         items=items,
         remarks=remarks,
         validity=validity or _validity_from(areas),
+        service_weekdays=frozenset(service_weekdays) if service_weekdays else frozenset(range(6)),
         source={"format": "5374", "closure": closure},
     )
     report.stats.update(areas=len(areas), categories=len(categories), items=len(items),

@@ -130,3 +130,19 @@ def test_matsusaka_explicit_dates_end_with_the_data(matsusaka):
         "burnable": "2014-09-12",
         "bottles": None,
     }
+
+
+def test_policies_and_service_days_come_from_city_config(make_5374):
+    week_closed = "名称,休止開始日,休止終了日\n東センター,2015/05/04,2015/05/08\n"  # Mon-Fri
+    folder = make_5374("地名,センター,燃えるごみ,燃えないごみ,資源物\n東町,東センター,,水1,\n", center=week_closed)
+    g, _ = import_5374(folder, "t", closure="skip", policies={"燃えないごみ": {"on_closure": "move"}})
+    assert [c.on_closure for c in g.categories] == ["skip", "move", "skip"]
+    # Wed May 6 is closed: moved to the first service day after the closure, Sat May 9 ...
+    assert dates(g, "東町", "燃えないごみ", D(2015, 5, 1), D(2015, 5, 31)) == [D(2015, 5, 9)]
+    # ... or Mon May 11 where the city collects Monday to Friday only.
+    g, _ = import_5374(folder, "t", policies={"燃えないごみ": {"on_closure": "move"}}, service_weekdays=[0, 1, 2, 3, 4])
+    assert dates(g, "東町", "燃えないごみ", D(2015, 5, 1), D(2015, 5, 31)) == [D(2015, 5, 11)]
+    from core.csvread import ImportFailed
+
+    with pytest.raises(ImportFailed, match="bad policy"):
+        import_5374(folder, "t", policies={"燃えないごみ": {"on_closure": "later"}})

@@ -11,13 +11,13 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from core.city import DEFAULT_CITY, CityNotFound, City, default_data_dir, load_city
+from core.city import DEFAULT_CITY, City, CityNotFound, default_data_dir, load_city
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Machi: resident app platform for Japanese cities.")
 garbage_app = typer.Typer(no_args_is_help=True, help="Garbage collection days, sorting dictionary, ICS and imports.")
@@ -29,7 +29,7 @@ out = Console()
 err = Console(stderr=True)
 
 CityOpt = Annotated[str, typer.Option("--city", help="City slug (a folder of data).")]
-DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Read (and import into) DIR/cities/<city> only.")]
+DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="Read (and import into) DIR/cities/<city> only.")]
 LangOpt = Annotated[str, typer.Option("--lang", help="Language: ja, ja@easy, en, pt_BR, vi, tl, zh_Hans, ko, es.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the stable contract).")]
 AreaOpt = Annotated[str, typer.Option("--area", help="Area id or name.")]

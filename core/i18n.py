@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel import Locale
@@ -79,7 +79,7 @@ def babel_locale(lang: str) -> Locale:
     return Locale.parse(lang)
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(lang: str) -> Translations:
     """The gettext catalog of ``lang`` (English msgids fall through where a msgstr is empty)."""
     po = locales_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po"

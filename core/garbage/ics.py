@@ -32,7 +32,7 @@ class Reminder:
     time: dt.time
 
     @classmethod
-    def parse(cls, text: str) -> "Reminder":
+    def parse(cls, text: str) -> Reminder:
         m = _REMIND.match(text)
         if not m:
             raise ValueError(f"bad reminder {text!r}: expected like '-1d 19:00' or '0d 06:30'")
@@ -64,7 +64,7 @@ def area_calendar(
     t = Translator(lang)
     tz = ZoneInfo(city.timezone)
     deadline = put_out_by(city)
-    stamp = stamp or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    stamp = stamp or dt.datetime.now(dt.UTC).replace(microsecond=0)
     calendar = Calendar()
     calendar.add("prodid", "-//Machi//garbage calendar//EN")
     calendar.add("version", "2.0")

@@ -136,7 +136,7 @@ class CityGarbage:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "CityGarbage":
+    def from_json(cls, data: dict) -> CityGarbage:
         if data.get("format") != FORMAT:
             raise ValueError(f"not a {FORMAT} document (format={data.get('format')!r})")
 

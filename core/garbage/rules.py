@@ -22,8 +22,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator, Union
 
 WEEKDAY_TOKENS = {"月": 0, "火": 1, "水": 2, "木": 3, "金": 4, "土": 5, "日": 6}
 # English tokens as used by the Nonoichi 5374 branch (``Mon Thu``, ``Wed1``).
@@ -101,7 +101,7 @@ class Dates:
         return {"dates": [d.isoformat() for d in self.days]}
 
 
-Rule = Union[Weekly, NthWeekday, EveryOtherWeek, Dates]
+Rule = Weekly | NthWeekday | EveryOtherWeek | Dates
 
 
 def nth_weekday(year: int, month: int, weekday: int, nth: int) -> dt.date | None:
@@ -147,7 +147,7 @@ class Schedule:
         return data
 
     @classmethod
-    def from_json(cls, data: dict) -> "Schedule":
+    def from_json(cls, data: dict) -> Schedule:
         rules: list[Rule] = []
         for r in data.get("rules", []):
             if "weekly" in r:

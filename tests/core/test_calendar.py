@@ -24,7 +24,7 @@ YEAR_END = (
 
 
 def city_with(make_5374, area_days: str, closure: str = "skip", center: str = YEAR_END):
-    garbage, report = import_5374(make_5374(area_days, center=center), "test", closure=closure)
+    garbage, _ = import_5374(make_5374(area_days, center=center), "test", closure=closure)
     return garbage
 
 

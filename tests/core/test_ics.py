@@ -56,7 +56,7 @@ def test_alarm_fires_at_the_chosen_time(city):
 def test_uids_are_stable_so_reimport_updates(city):
     area = find_area(city, "旭ヶ丘")
     a = parse(area_calendar(city, area, dt.date(2014, 5, 1), dt.date(2014, 5, 31), "ja",
-                            stamp=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)))
+                            stamp=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
     b = parse(area_calendar(city, area, dt.date(2014, 5, 8), dt.date(2014, 6, 30), "vi"))
     uids_a = {str(e["UID"]): e.DTSTART for e in a.walk("VEVENT")}
     uids_b = {str(e["UID"]): e.DTSTART for e in b.walk("VEVENT")}

@@ -259,7 +259,7 @@ def import_5374(
         what = f"centre {center_name!r}" if center_name else "a blank centre"
         report.warn(area_days.name, line, 2, f"{what} is not in center.csv: no closure applies to its areas")
 
-    items = _import_target(target, categories, by_label, taken, report)
+    items = _import_target(target, categories, taken, report)
     if errors:
         raise ImportFailed(errors)
 
@@ -280,46 +280,62 @@ def import_5374(
     return garbage, report
 
 
-def _import_target(
-    target: Table, categories: list[Category], by_label: dict[str, Category], taken: set[str],
-    report: Report,
-) -> list[Item]:
+class _Dictionary:
+    """Collects dictionary items row by row, the same way for every format: blank names and
+    types are skipped with a warning, duplicates are reported, and a type that matches no
+    category becomes a category of its own (reported by ``report_unmatched``)."""
+
+    def __init__(self, table: Table, categories: list[Category], taken: set[str], report: Report,
+                 name_col: int, type_col: int, type_word: str):
+        self.table, self.categories, self.taken, self.report = table, categories, taken, report
+        self.name_col, self.type_col, self.type_word = name_col, type_col, type_word
+        self.by_label = {lookup_key(c.label): c for c in categories}
+        self.unmatched: list[Category] = []
+        self.items: list[Item] = []
+        self._seen: set[tuple[str, str]] = set()
+
+    def row(self, line: int, cells: list[str]) -> tuple[str, Category] | None:
+        """(name, category) of a row, or None when the row is skipped."""
+        name, label = _cell(cells, self.name_col), _cell(cells, self.type_col)
+        if not name:
+            self.report.warn(self.table.name, line, self.name_col + 1, "blank item name: row skipped")
+            return None
+        if not label:
+            self.report.warn(self.table.name, line, self.type_col + 1, f"item {name!r} has no {self.type_word}: row skipped")
+            return None
+        key = lookup_key(label)
+        if key not in self.by_label:
+            cat = Category(slug_id(label, self.taken), label, PALETTE[len(self.categories) % len(PALETTE)], "")
+            self.categories.append(cat)
+            self.by_label[key] = cat
+            self.unmatched.append(cat)
+        cat = self.by_label[key]
+        if (name, cat.id) in self._seen:
+            self.report.warn(self.table.name, line, self.name_col + 1, f"duplicate item {name!r}: row skipped")
+            return None
+        self._seen.add((name, cat.id))
+        return name, cat
+
+    def report_unmatched(self) -> None:
+        for cat in self.unmatched:
+            count = sum(1 for i in self.items if i.category == cat.id)
+            self.report.warn(self.table.name, 0, 0, f"{count} item(s) of type {cat.label!r} match no category "
+                             f"label: imported under {cat.label!r} (id {cat.id})")
+
+
+def _import_target(table: Table, categories: list[Category], taken: set[str], report: Report) -> list[Item]:
     cols = _header_index(
-        target, {"type": ("type", "label"), "name": ("name",), "notice": ("notice",), "furigana": ("furigana",)},
+        table, {"type": ("type", "label"), "name": ("name",), "notice": ("notice",), "furigana": ("furigana",)},
         ("type", "name"),
     )
-    items: list[Item] = []
-    seen: set[tuple[str, str]] = set()
-    unmatched: list[Category] = []
-    for line, cells in target.rows:
-        label, name = _cell(cells, cols["type"]), _cell(cells, cols["name"])
-        if not name:
-            report.warn(target.name, line, cols["name"] + 1, "blank item name: row skipped")
-            continue
-        if not label:
-            report.warn(target.name, line, cols["type"] + 1, f"item {name!r} has no category: row skipped")
-            continue
-        if lookup_key(label) not in by_label:
-            # Kept under its own type, and reported below.
-            cat = Category(slug_id(label, taken), label, PALETTE[len(categories) % len(PALETTE)], "")
-            categories.append(cat)
-            by_label[lookup_key(label)] = cat
-            unmatched.append(cat)
-        cat = by_label[lookup_key(label)]
-        if (name, cat.id) in seen:
-            report.warn(target.name, line, cols["name"] + 1, f"duplicate item {name!r}: row skipped")
-            continue
-        seen.add((name, cat.id))
-        items.append(Item(name=name, category=cat.id, notice=_cell(cells, cols.get("notice")), reading=reading_of(name)))
-    _report_unmatched(target.name, unmatched, items, report)
-    return items
-
-
-def _report_unmatched(file: str, unmatched: list[Category], items: list[Item], report: Report) -> None:
-    for cat in unmatched:
-        count = sum(1 for i in items if i.category == cat.id)
-        report.warn(file, 0, 0,
-                    f"{count} item(s) of type {cat.label!r} match no category label: imported under {cat.label!r} (id {cat.id})")
+    dictionary = _Dictionary(table, categories, taken, report, cols["name"], cols["type"], "category")
+    for line, cells in table.rows:
+        if row := dictionary.row(line, cells):
+            name, cat = row
+            dictionary.items.append(Item(name=name, category=cat.id, notice=_cell(cells, cols.get("notice")),
+                                         reading=reading_of(name)))
+    dictionary.report_unmatched()
+    return dictionary.items
 
 
 # --------------------------------------------------------------------------- ゴミ分別
@@ -350,35 +366,19 @@ def import_odgarbage(path: Path, slug: str, base: CityGarbage | None = None) -> 
     variant = "v2" if {"district", "fee", "fee_kind"} & cols.keys() else ("v1" if "city_code" in cols else "aliased")
     report = Report()
     categories = list(base.categories) if base else []
-    taken = {c.id for c in categories}
-    by_label = {lookup_key(c.label): c for c in categories}
-    known = set(by_label)
-    items: list[Item] = []
-    seen: set[tuple[str, str]] = set()
+    dictionary = _Dictionary(table, categories, {c.id for c in categories}, report, cols["name"], cols["category"],
+                             "分別区分")
     for line, cells in table.rows:
-        name, label = _cell(cells, cols["name"]), _cell(cells, cols["category"])
-        if not name:
-            report.warn(table.name, line, cols["name"] + 1, "blank item name: row skipped")
+        if not (row := dictionary.row(line, cells)):
             continue
-        if not label:
-            report.warn(table.name, line, cols["category"] + 1, f"item {name!r} has no 分別区分: row skipped")
-            continue
-        if lookup_key(label) not in by_label:
-            cat = Category(slug_id(label, taken), label, PALETTE[len(categories) % len(PALETTE)], "")
-            categories.append(cat)
-            by_label[lookup_key(label)] = cat
-        cat = by_label[lookup_key(label)]
-        if (name, cat.id) in seen:
-            report.warn(table.name, line, cols["name"] + 1, f"duplicate item {name!r}: row skipped")
-            continue
-        seen.add((name, cat.id))
+        name, cat = row
         notice_parts = [_cell(cells, cols.get("notice")), _cell(cells, cols.get("remark"))]
         fee = _cell(cells, cols.get("fee"))
         if fee:
             notice_parts.append(f"料金: {fee}")
         kana = _cell(cells, cols.get("kana"))
         english = _cell(cells, cols.get("english"))
-        items.append(
+        dictionary.items.append(
             Item(
                 name=name,
                 category=cat.id,
@@ -387,8 +387,9 @@ def import_odgarbage(path: Path, slug: str, base: CityGarbage | None = None) -> 
                 synonyms=(english,) if english else (),
             )
         )
-    if base:
-        _report_unmatched(table.name, [c for c in categories if lookup_key(c.label) not in known], items, report)
+    if base:  # a dictionary on its own defines its categories; merged into a city, strangers are reported
+        dictionary.report_unmatched()
+    items = dictionary.items
     garbage = CityGarbage(
         slug=slug,
         categories=categories,

@@ -23,7 +23,7 @@ from core.garbage import calendar as cal
 from core.garbage.importers import import_odgarbage
 from core.garbage.search import SearchIndex
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "garbage"
+SHARED = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "garbage"
 console = Console()
 
 

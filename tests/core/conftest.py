@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "garbage"
+SHARED = Path(__file__).resolve().parents[1] / "fixtures" / "garbage"
 
 
 def write_5374(folder: Path, area_days: str, center: str = "名称,休止開始日,休止終了日\n",
@@ -38,5 +38,5 @@ def make_5374(tmp_path):
 @pytest.fixture
 def shared_garbage() -> Path:
     if not SHARED.is_dir():
-        pytest.fail(f"shared data not found at {SHARED}")
+        pytest.fail(f"fixture data not found at {SHARED}")
     return SHARED

@@ -1,0 +1,1 @@
+"""Scoped staff API tokens (stored hashed, compared in constant time) and the audit log."""

@@ -1,0 +1,1 @@
+"""City staff announcements and disaster alerts (CAP-like)."""

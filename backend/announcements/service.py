@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.admin.service import audit
+from backend.announcements.models import Announcement
+from backend.announcements.schemas import AlertIn, AnnouncementIn, AnnouncementOut
+from backend.db import utcnow
+from backend.delivery import messages
+from backend.delivery.planner import _row, hm, insert_rows, quiet_release, zone
+from backend.devices.models import Device
+from backend.errors import ApiError
+from backend.settings import Settings
+from backend.subscriptions.models import GarbageSubscription
+from backend.subscriptions.service import city_or_422
+from core.garbage.service import AreaNotFound, find_area
+
+
+def _areas(city_slug: str, areas: list[str] | None) -> list[str] | None:
+    city = city_or_422(city_slug)
+    if areas is None:
+        return None
+    out = []
+    for i, a in enumerate(areas):
+        try:
+            out.append(find_area(city, a).id)
+        except AreaNotFound as exc:
+            raise ApiError(422, "unknown_area", str(exc), f"areas.{i}") from None
+    return sorted(set(out))
+
+
+def _targets(db: Session, ann: Announcement):
+    d, s = Device.__table__, GarbageSubscription.__table__
+    q = select(d.c.id, d.c.locale, d.c.timezone, d.c.quiet_start, d.c.quiet_end, d.c.news_categories,
+               d.c.disaster_alerts)
+    if ann.areas is not None:
+        q = q.join(s, s.c.device_id == d.c.id).where(s.c.city == ann.city, s.c.area_id.in_(ann.areas))
+    for r in db.execute(q):
+        if ann.kind == "alert" and not r.disaster_alerts:
+            continue
+        if ann.kind == "announcement" and ann.category not in (r.news_categories or []):
+            continue
+        yield r
+
+
+def fan_out(db: Session, ann: Announcement, now: dt.datetime) -> int:
+    rows, texts = [], {}
+    key = f"{'alert' if ann.kind == 'alert' else 'announce'}:{ann.id}"
+    for r in _targets(db, ann):
+        if r.locale not in texts:
+            texts[r.locale] = (messages.alert(r.locale, ann.severity, ann.event, ann.title, ann.body)
+                               if ann.kind == "alert" else messages.announcement(r.locale, ann.title, ann.body))
+        title, body = texts[r.locale]
+        send = ann.send_at
+        if ann.kind != "alert" and r.quiet_start and r.quiet_end:  # alerts ignore quiet hours
+            send = quiet_release(send.astimezone(zone(r.timezone)), (hm(r.quiet_start), hm(r.quiet_end)))
+            send = send.astimezone(dt.timezone.utc)
+        if send >= ann.expires_at:
+            continue
+        data = {"kind": ann.kind, "id": str(ann.id), "city": ann.city}
+        if ann.kind == "alert":
+            data.update(severity=ann.severity, event=ann.event)
+        else:
+            data["category"] = ann.category
+        rows.append(_row(r.id, key, ann.kind, title, body, data, send, ann.expires_at, now,
+                         priority=1 if ann.kind == "alert" else 0))
+    insert_rows(db.connection(), rows)
+    return len(rows)
+
+
+def create_announcement(db: Session, settings: Settings, data: AnnouncementIn, actor: str) -> Announcement:
+    now = utcnow()
+    send = data.send_at or now
+    expires = data.expires_at or send + dt.timedelta(hours=settings.announcement_ttl_hours)
+    if expires <= send or expires <= now:
+        raise ApiError(422, "invalid", "expires_at must be after send_at and in the future", "expires_at")
+    ann = Announcement(kind="announcement", city=city_or_422(data.city).slug, category=data.category,
+                       title=data.title, body=data.body, areas=_areas(data.city, data.areas), send_at=send,
+                       expires_at=expires, created_at=now, created_by=actor[:64], devices=0)
+    db.add(ann)
+    db.flush()
+    ann.devices = fan_out(db, ann, now)
+    audit(db, actor, "announcement.create", str(ann.id),
+          {"category": ann.category, "areas": ann.areas, "devices": ann.devices, "languages": sorted(data.title)})
+    db.commit()
+    return ann
+
+
+def create_alert(db: Session, data: AlertIn, actor: str) -> Announcement:
+    now = utcnow()
+    if data.expires <= now:
+        raise ApiError(422, "invalid", "expires must be in the future", "expires")
+    if data.expires > now + dt.timedelta(days=7):
+        raise ApiError(422, "invalid", "an alert can last at most 7 days", "expires")
+    ann = Announcement(kind="alert", city=city_or_422(data.city).slug, severity=data.severity, event=data.event,
+                       title=data.headline, body=data.description or {}, areas=_areas(data.city, data.areas),
+                       send_at=now, expires_at=data.expires, created_at=now, created_by=actor[:64], devices=0)
+    db.add(ann)
+    db.flush()
+    ann.devices = fan_out(db, ann, now)
+    audit(db, actor, "alert.create", str(ann.id),
+          {"severity": ann.severity, "event": ann.event, "areas": ann.areas, "devices": ann.devices})
+    db.commit()
+    return ann
+
+
+def out(a: Announcement) -> AnnouncementOut:
+    return AnnouncementOut(id=str(a.id), kind=a.kind, city=a.city, category=a.category, severity=a.severity,
+                           event=a.event, areas=a.areas, send_at=a.send_at, expires_at=a.expires_at,
+                           created_at=a.created_at, devices=a.devices)
+
+
+def recent(db: Session, limit: int = 50) -> list[Announcement]:
+    return list(db.scalars(select(Announcement).order_by(Announcement.id.desc()).limit(limit)))

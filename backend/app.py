@@ -1,0 +1,169 @@
+"""The FastAPI application: routers of every domain, one error shape, body limits, rate
+limits, CORS for the web app's origin only, and (in ``machi serve``) the delivery worker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from pydantic import BaseModel
+from sqlalchemy import Engine, text
+
+from backend import errors
+from backend.db import get_engine, utcnow
+from backend.ratelimit import RateLimiter
+from backend.settings import Settings, get_settings
+
+log = logging.getLogger("machi.backend")
+
+
+class BodyLimit:
+    """ASGI middleware: 413 for a body larger than the limit (declared or streamed)."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    too_big = int(value) > self.limit
+                except ValueError:
+                    too_big = False
+                if too_big:
+                    return await self._reject(scope, receive, send)
+        seen = 0
+        started = False
+
+        async def limited_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooBig()
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooBig:
+            if not started:
+                await self._reject(scope, receive, send)
+
+    async def _reject(self, scope, receive, send):
+        resp = errors.error_json(413, "payload_too_large", f"request body is larger than {self.limit} bytes")
+        await resp(scope, receive, send)
+
+
+class _TooBig(Exception):
+    pass
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+    transport: str
+
+
+class Worker:
+    """Planner + dispatcher on a timer, in one thread with its own event loop."""
+
+    def __init__(self, engine: Engine, settings: Settings):
+        self.engine, self.settings = engine, settings
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._main, name="machi-delivery", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _main(self) -> None:
+        asyncio.run(self._loop())
+
+    async def _loop(self) -> None:
+        from backend.delivery import planner
+        from backend.delivery.dispatcher import Dispatcher
+
+        dispatcher = Dispatcher(self.engine, self.settings)
+        last_plan = 0.0
+        try:
+            while not self._stop.is_set():
+                try:
+                    if time.monotonic() - last_plan >= self.settings.plan_interval:
+                        await asyncio.to_thread(planner.plan, self.engine, self.settings, utcnow())
+                        last_plan = time.monotonic()
+                    report = await dispatcher.run_async(utcnow())
+                    if report.sent or report.failed or report.retried:
+                        log.info("delivery: %s", report.as_dict())
+                except Exception:
+                    log.exception("delivery run failed; retrying in %.0f s", self.settings.deliver_interval)
+                await asyncio.to_thread(self._stop.wait, self.settings.deliver_interval)
+        finally:
+            if dispatcher.fcm is not None:
+                await dispatcher.fcm.aclose()
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None, worker: bool = False) -> FastAPI:
+    settings = settings or get_settings()
+    engine = engine or get_engine(settings.db_url())
+    transport = "fcm" if settings.uses_fcm() else "inbox"
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        w = Worker(engine, settings) if worker else None
+        if w:
+            w.start()
+        try:
+            yield
+        finally:
+            if w:
+                w.stop()
+
+    app = FastAPI(title="Machi push service", version="1.0.0", lifespan=lifespan,
+                  description="Devices, subscriptions, app-owned reminders, an inbox, staff announcements and "
+                              "disaster alerts. Errors: {\"error\": {\"code\", \"message\", \"field\"?}}.")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.register_limiter = RateLimiter(settings.rate_register_per_minute)
+    app.state.device_limiter = RateLimiter(settings.rate_device_per_minute)
+    errors.install(app)
+
+    from backend.admin.router import router as admin_router
+    from backend.announcements.router import router as announcements_router
+    from backend.delivery.router import router as inbox_router
+    from backend.devices.router import router as devices_router
+    from backend.reminders.router import router as reminders_router
+    from backend.subscriptions.router import router as subscriptions_router
+
+    for r in (devices_router, subscriptions_router, reminders_router, inbox_router, announcements_router,
+              admin_router):
+        app.include_router(r)
+
+    @app.get("/v1/health", response_model=Health, tags=["service"], summary="Liveness and database check")
+    def health() -> Health:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return Health(status="ok", database=engine.dialect.name, transport=transport)
+
+    if settings.web_origin:
+        app.add_middleware(CORSMiddleware, allow_origins=[settings.web_origin], allow_credentials=False,
+                           allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type"], max_age=600)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app

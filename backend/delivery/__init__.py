@@ -1,0 +1,1 @@
+"""Planner and dispatcher on a durable outbox; FCM and inbox transports; the fake FCM server."""

@@ -1,0 +1,261 @@
+"""The dispatcher: claim due outbox rows, send them through a transport, record every attempt.
+
+Claiming: one transaction per batch.  PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED``, so
+any number of dispatcher processes take disjoint batches.  SQLite: ``BEGIN IMMEDIATE``
+(the database's write lock), so dispatchers take turns.  The transaction stays open while
+the batch is sent and is committed with the results (and, for the inbox transport, the
+inbox items).  If a dispatcher dies (kill -9) its transaction rolls back, its rows become
+due again and the next run sends them: only that in-flight batch can repeat, and every
+message carries its occurrence key as Android tag / collapse key and apns-collapse-id, so a
+repeat replaces the first notification instead of stacking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import random
+import socket
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+
+from backend.admin.models import AuditEntry
+from backend.db import is_sqlite, utcnow
+from backend.delivery.inbox import InboxTransport
+from backend.delivery.models import EXPIRED, FAILED, PENDING, SENT, DeliveryAttempt, OutboxRow, Pause
+from backend.delivery.transport import Outgoing, Result, Transport
+from backend.devices.models import Device
+from backend.security import hash_secret
+from backend.settings import Settings
+
+log = logging.getLogger("machi.dispatcher")
+
+o_t, d_t, a_t, p_t = OutboxRow.__table__, Device.__table__, DeliveryAttempt.__table__, Pause.__table__
+QUOTA_KEY = "quota"
+
+
+def make_transports(settings: Settings) -> tuple[Transport | None, InboxTransport]:
+    inbox = InboxTransport()
+    if settings.uses_fcm():
+        from backend.delivery.fcm import FcmTransport
+
+        return FcmTransport(settings), inbox
+    return None, inbox
+
+
+@dataclass
+class DispatchReport:
+    batches: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    paused: int = 0
+    expired: int = 0
+    tokens_deleted: int = 0
+    seconds: float = 0.0
+    by_transport: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in ("batches", "sent", "retried", "failed", "paused", "expired",
+                                              "tokens_deleted", "seconds", "by_transport")}
+
+
+def backoff_delay(attempt: int, retry_after: float | None, base: float = 2.0, cap: float = 3600.0) -> float:
+    """Exponential back-off with full jitter, never shorter than the server's Retry-After."""
+    delay = random.uniform(0.5, 1.0) * min(cap, base * 2 ** max(0, attempt - 1))
+    return max(delay, retry_after or 0.0)
+
+
+class Dispatcher:
+    def __init__(self, engine: Engine, settings: Settings, fcm: Transport | None = None,
+                 inbox: InboxTransport | None = None, worker: str | None = None):
+        self.engine, self.settings = engine, settings
+        if fcm is None and inbox is None:
+            fcm, inbox = make_transports(settings)
+        self.fcm, self.inbox = fcm, inbox or InboxTransport()
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+
+    # ------------------------------------------------------------------ housekeeping
+
+    def expire(self, now: dt.datetime) -> int:
+        with self.engine.begin() as conn:
+            res = conn.execute(update(o_t).where(o_t.c.status == PENDING, o_t.c.expires_at <= now)
+                               .values(status=EXPIRED, error_code="EXPIRED", updated_at=now))
+            return res.rowcount or 0
+
+    def _pauses(self, conn: Connection, now: dt.datetime) -> dict[str, dt.datetime]:
+        return {r.key: r.until for r in conn.execute(select(p_t).where(p_t.c.until > now))}
+
+    # ------------------------------------------------------------------ one batch
+
+    def _claim(self, conn: Connection, now: dt.datetime) -> list[Outgoing]:
+        q = (select(o_t.c.id, o_t.c.device_id, o_t.c.occurrence_key, o_t.c.kind, o_t.c.priority, o_t.c.title,
+                    o_t.c.body, o_t.c.data, o_t.c.expires_at, o_t.c.attempts, d_t.c.push_token, d_t.c.token_kind,
+                    d_t.c.platform)
+             .join(d_t, d_t.c.id == o_t.c.device_id)
+             .where(o_t.c.status == PENDING, o_t.c.next_attempt_at <= now, o_t.c.expires_at > now)
+             .order_by(o_t.c.priority.desc(), o_t.c.next_attempt_at, o_t.c.id)
+             .limit(self.settings.batch_size))
+        if not is_sqlite(conn):
+            q = q.with_for_update(skip_locked=True, of=o_t)
+        return [Outgoing(r.id, r.device_id, r.occurrence_key, r.kind, r.priority, r.title, r.body, r.data or {},
+                         r.expires_at, r.attempts, r.push_token, r.token_kind, r.platform) for r in conn.execute(q)]
+
+    async def _batch(self, now: dt.datetime, report: DispatchReport) -> int:
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(immediate=True)  # SQLite: BEGIN IMMEDIATE
+            with conn.begin():
+                batch = self._claim(conn, now)
+                if not batch:
+                    return 0
+                pauses = self._pauses(conn, now)
+                results: dict[int, tuple[str, Result]] = {}
+                to_fcm, to_inbox, held = [], [], []
+                for o in batch:
+                    if self.fcm is not None and o.push_token:
+                        waits = [u for u in (pauses.get(QUOTA_KEY), pauses.get(f"platform:{o.platform}")) if u]
+                        until = max(waits) if waits else None
+                        if until is not None and until > now:
+                            held.append((o, until))
+                        else:
+                            to_fcm.append(o)
+                    else:
+                        to_inbox.append(o)
+                if to_fcm:
+                    for o, r in zip(to_fcm, await self.fcm.send(conn, to_fcm, now)):
+                        results[o.outbox_id] = ("fcm", r)
+                if to_inbox:
+                    for o, r in zip(to_inbox, await self.inbox.send(conn, to_inbox, now)):
+                        results[o.outbox_id] = ("inbox", r)
+                self._record(conn, batch, results, held, now, report)
+        report.batches += 1
+        return len(batch)
+
+    def _record(self, conn: Connection, batch: list[Outgoing], results: dict[int, tuple[str, Result]],
+                held: list[tuple[Outgoing, dt.datetime]], now: dt.datetime, report: DispatchReport) -> None:
+        updates, attempts, audits = [], [], []
+        tokens_to_delete: dict[str, tuple[str, str]] = {}
+        paused_platforms: dict[str, str] = {}
+        quota_until: dt.datetime | None = None
+        for o, until in held:  # a paused route: wait, no attempt is made or counted
+            updates.append({"b_id": o.outbox_id, "b_status": PENDING, "b_attempts": o.attempts, "b_next": until,
+                            "b_transport": None, "b_mid": None, "b_err": "PAUSED", "b_sent": None})
+            report.paused += 1
+        for o in batch:
+            if o.outbox_id not in results:
+                continue
+            transport, r = results[o.outbox_id]
+            report.by_transport[transport] = report.by_transport.get(transport, 0) + 1
+            n = o.attempts + 1
+            status, nxt, sent_at = PENDING, now, None
+            if r.outcome == "sent":
+                status, sent_at = SENT, now
+                report.sent += 1
+            elif r.outcome == "failed":
+                status = FAILED
+                report.failed += 1
+            elif r.outcome == "paused":
+                n = o.attempts  # not the row's fault
+                nxt = now + dt.timedelta(minutes=self.settings.auth_pause_minutes)
+                report.paused += 1
+            else:  # retry
+                delay = (max(self.settings.quota_backoff_seconds, r.retry_after or 0) if r.quota
+                         else backoff_delay(n, r.retry_after))
+                nxt = now + dt.timedelta(seconds=delay)
+                if n >= self.settings.max_attempts:
+                    status = FAILED
+                    report.failed += 1
+                elif nxt >= o.expires_at:
+                    status = EXPIRED
+                    report.expired += 1
+                else:
+                    report.retried += 1
+                if r.quota:
+                    quota_until = max(quota_until or nxt, nxt)
+            if r.delete_token and o.push_token:
+                tokens_to_delete[o.device_id] = (hash_secret(o.push_token), r.error_code or "")
+            if r.pause_platform:
+                paused_platforms[o.platform] = r.detail or r.error_code or ""
+            updates.append({"b_id": o.outbox_id, "b_status": status, "b_attempts": n, "b_next": nxt,
+                            "b_transport": transport, "b_mid": r.message_id, "b_err": r.error_code,
+                            "b_sent": sent_at})
+            attempts.append({"outbox_id": o.outbox_id, "attempt": n if r.outcome != "paused" else o.attempts + 1,
+                             "at": now, "transport": transport,
+                             "status": r.outcome if status != EXPIRED else "expired", "message_id": r.message_id,
+                             "error_code": r.error_code, "detail": (r.detail or None) and r.detail[:500],
+                             "worker": self.worker[:64]})
+        if updates:
+            conn.execute(update(o_t).where(o_t.c.id == bindparam("b_id")).values(
+                status=bindparam("b_status"), attempts=bindparam("b_attempts"), next_attempt_at=bindparam("b_next"),
+                transport=bindparam("b_transport"), message_id=bindparam("b_mid"), error_code=bindparam("b_err"),
+                sent_at=bindparam("b_sent"), updated_at=now), updates)
+        if attempts:
+            conn.execute(insert(a_t), attempts)
+        for device_id, (token_hash, code) in tokens_to_delete.items():
+            res = conn.execute(update(d_t).where(d_t.c.id == device_id, d_t.c.token_hash == token_hash)
+                               .values(push_token=None, token_hash=None, token_kind=None, token_updated_at=now))
+            if res.rowcount:
+                report.tokens_deleted += 1
+                audits.append({"at": now, "actor": "system:fcm", "action": "token.delete", "target": device_id,
+                               "detail": {"error_code": code}})
+                log.warning("deleted the push token of device %s after FCM %s", device_id, code)
+        for platform, detail in paused_platforms.items():
+            until = now + dt.timedelta(minutes=self.settings.auth_pause_minutes)
+            self._pause(conn, f"platform:{platform}", until, f"THIRD_PARTY_AUTH_ERROR: {detail}"[:300])
+            audits.append({"at": now, "actor": "system:fcm", "action": "platform.pause", "target": platform,
+                           "detail": {"until": until.isoformat(), "error_code": "THIRD_PARTY_AUTH_ERROR"}})
+            log.critical("FCM THIRD_PARTY_AUTH_ERROR for %s: APNs/web push credentials are broken; %s paused until "
+                         "%s, tokens kept. Fix the credentials in the Firebase console. (%s)",
+                         platform, platform, until.isoformat(), detail)
+        if quota_until is not None:
+            self._pause(conn, QUOTA_KEY, quota_until, "FCM 429 QUOTA_EXCEEDED")
+            log.warning("FCM quota exceeded: backing off until %s", quota_until.isoformat())
+        if audits:
+            conn.execute(insert(AuditEntry.__table__), audits)
+
+    def _pause(self, conn: Connection, key: str, until: dt.datetime, reason: str) -> None:
+        current = conn.execute(select(p_t.c.until).where(p_t.c.key == key)).scalar()
+        if current is None:
+            conn.execute(insert(p_t).values(key=key, until=until, reason=reason))
+        elif current < until:
+            conn.execute(update(p_t).where(p_t.c.key == key).values(until=until, reason=reason))
+
+    # ------------------------------------------------------------------ runs
+
+    async def run_async(self, now: dt.datetime | None = None, max_batches: int | None = None) -> DispatchReport:
+        t0 = time.perf_counter()
+        now = now or utcnow()
+        report = DispatchReport()
+        report.expired += self.expire(now)
+        while max_batches is None or report.batches < max_batches:
+            if not await self._batch(now, report):
+                break
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    def run(self, now: dt.datetime | None = None, max_batches: int | None = None) -> DispatchReport:
+        """One run in a fresh event loop (CLI, tests); closes the transports afterwards."""
+        async def go():
+            try:
+                return await self.run_async(now, max_batches)
+            finally:
+                if self.fcm is not None:
+                    await self.fcm.aclose()
+        try:
+            return asyncio.run(go())
+        finally:
+            close = getattr(self.fcm, "close", None)
+            if close:
+                close()
+
+
+def deliver(engine: Engine, settings: Settings, now: dt.datetime | None = None) -> tuple:
+    """Plan, then dispatch once (``machi deliver``)."""
+    from backend.delivery import planner
+
+    plan_report = planner.plan(engine, settings, now)
+    return plan_report, Dispatcher(engine, settings).run(now)

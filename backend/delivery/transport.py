@@ -1,0 +1,52 @@
+"""The small ``Transport`` interface between the dispatcher and the ways a notification travels."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from sqlalchemy import Connection
+
+Outcome = Literal["sent", "retry", "failed", "paused"]
+
+
+@dataclass
+class Outgoing:
+    outbox_id: int
+    device_id: str
+    occurrence_key: str
+    kind: str
+    priority: int
+    title: str
+    body: str
+    data: dict
+    expires_at: dt.datetime
+    attempts: int  # attempts before this one
+    push_token: str | None
+    token_kind: str | None
+    platform: str
+
+
+@dataclass
+class Result:
+    outcome: Outcome
+    message_id: str | None = None
+    error_code: str | None = None
+    detail: str | None = None
+    retry_after: float | None = None  # seconds; the server's Retry-After (or our minimum)
+    backoff: bool = False  # transient: exponential back-off with jitter
+    delete_token: bool = False  # UNREGISTERED / SENDER_ID_MISMATCH / invalid token
+    pause_platform: bool = False  # THIRD_PARTY_AUTH_ERROR
+    quota: bool = False  # 429: back off the whole transport
+    extra: dict = field(default_factory=dict)
+
+
+class Transport(Protocol):
+    name: str
+
+    async def send(self, conn: Connection, batch: list[Outgoing], now: dt.datetime) -> list[Result]:
+        """One result per message, in order.  ``conn`` is the dispatcher's open transaction."""
+        ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,1 @@
+"""Devices: registration, token refresh, unregistration, bearer secrets (stored hashed)."""

@@ -1,0 +1,73 @@
+"""Settings of the push service, read from the environment (prefix ``MACHI_``) by pydantic-settings.
+
+Every field is documented in docs/backend.md and the README's settings table.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.city import default_data_dir
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MACHI_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir, description="Data directory (SQLite file, city data).")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default sqlite:///<data_dir>/machi.db.")
+    city: str = Field("matsusaka", description="Default city slug.")
+
+    transport: Literal["auto", "inbox", "fcm"] = Field(
+        "auto", description="auto: FCM when credentials are configured, else the inbox.")
+    fcm_credentials: Path | None = Field(None, description="Service-account JSON file of the Firebase project.")
+    fcm_project_id: str | None = Field(None, description="Firebase project id (default: from the credentials).")
+    fcm_endpoint: str | None = Field(
+        None, description="Base URL of a fake FCM server (development/tests only, loopback only).")
+    fcm_concurrency: int = Field(100, ge=1, le=500, description="Messages in flight per send_each_async call.")
+    fcm_timeout: float = Field(10.0, gt=0, le=120, description="HTTP timeout of one FCM request, seconds.")
+
+    web_origin: str | None = Field(None, description="The web app's origin allowed by CORS (e.g. https://app.example.jp).")
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest accepted request body.")
+    rate_register_per_minute: int = Field(20, ge=1, description="Device registrations per client IP per minute.")
+    rate_device_per_minute: int = Field(240, ge=1, description="Requests per device per minute.")
+
+    batch_size: int = Field(500, ge=1, le=500, description="Messages per send_each_async batch (FCM max 500).")
+    deliver_interval: float = Field(15.0, gt=0, description="Seconds between dispatcher runs inside `machi serve`.")
+    plan_interval: float = Field(300.0, gt=0, description="Seconds between planner runs inside `machi serve`.")
+    plan_horizon_hours: int = Field(26, ge=1, le=72, description="How far ahead the planner writes outbox rows.")
+    garbage_late_minutes: int = Field(180, ge=1, description="A garbage reminder later than this is dropped.")
+    app_reminder_late_minutes: int = Field(720, ge=1, description="An app reminder later than this is dropped.")
+    announcement_ttl_hours: int = Field(24, ge=1, description="Default lifetime of an announcement.")
+    max_attempts: int = Field(8, ge=1, description="Transient failures retried this many times.")
+    auth_pause_minutes: int = Field(30, ge=1, description="Pause of a platform after THIRD_PARTY_AUTH_ERROR.")
+    quota_backoff_seconds: int = Field(60, ge=60, description="Minimum back-off after FCM 429 (never below 60).")
+
+    @field_validator("database_url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v is not None and not v.strip():
+            return None
+        return v
+
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{Path(self.data_dir) / 'machi.db'}"
+
+    def uses_fcm(self) -> bool:
+        if self.transport == "inbox":
+            return False
+        configured = bool(self.fcm_credentials or self.fcm_endpoint)
+        if self.transport == "fcm" and not configured:
+            raise ValueError("MACHI_TRANSPORT=fcm needs MACHI_FCM_CREDENTIALS (or MACHI_FCM_ENDPOINT for a fake server)")
+        return configured
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

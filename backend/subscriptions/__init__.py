@@ -1,0 +1,1 @@
+"""Subscriptions of a device: garbage reminders, quiet hours, news categories, disaster alerts."""

@@ -1,0 +1,209 @@
+"""Push delivery benchmark (issue 3): 30,000 devices across every Matsusaka area and nine
+languages; plan the 19:00 slot and deliver it through the real firebase-admin SDK to the
+fake FCM server (a separate process); then p50/p99 latency of POST /v1/devices and GET
+inbox under load from a second process.  Prints figures; asserts nothing.
+
+    .venv/bin/python -m benchmarks.push.bench --db sqlite
+    .venv/bin/python -m benchmarks.push.bench --db postgresql --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import datetime as dt
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+from sqlalchemy import insert, text
+
+REPO = Path(__file__).resolve().parents[2]
+SLOT = "2014-05-07T19:00+09:00"  # Wednesday evening: reminders for Thursday 2014-05-08
+LANGS = ["ja", "ja@easy", "en", "pt_BR", "vi", "tl", "zh_Hans", "ko", "es"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{url}: process exited: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not answer")
+
+
+def database(kind: str, pg_url: str, tmp: Path) -> tuple[str, callable]:
+    from backend.db import dispose_all, get_engine, migrate
+
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp / 'bench.db'}"
+        migrate(url)
+        return url, lambda: None
+    schema = f"machi_bench_{uuid.uuid4().hex[:8]}"
+    with get_engine(pg_url).begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{pg_url}{'&' if '?' in pg_url else '?'}options={quote(f'-csearch_path={schema}')}"
+    migrate(url)
+
+    def drop():
+        dispose_all()
+        with get_engine(pg_url).begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    return url, drop
+
+
+def seed(url: str, n: int) -> None:
+    from backend.db import get_engine
+    from backend.devices.models import Device
+    from backend.security import hash_secret
+    from backend.subscriptions.models import GarbageSubscription
+    from core.city import load_city
+
+    areas = [a.id for a in load_city("matsusaka").garbage.areas]
+    now = dt.datetime.now(dt.timezone.utc)
+    devices, subs = [], []
+    for i in range(n):
+        did = f"bench{i:06d}"
+        devices.append({"id": did, "secret_hash": hash_secret(did), "push_token": f"bench-token-{i:06d}-" + "x" * 140,
+                        "token_hash": hash_secret(f"t{i}"), "token_kind": "token",
+                        "platform": ("android", "ios")[i % 2], "locale": LANGS[i % len(LANGS)],
+                        "timezone": "Asia/Tokyo", "app_version": "1.0", "disaster_alerts": True,
+                        "news_categories": ["general"], "created_at": now, "updated_at": now, "last_seen_at": now})
+        subs.append({"device_id": did, "city": "matsusaka", "area_id": areas[i % len(areas)], "time": "19:00",
+                     "day_offset": -1, "categories": None, "updated_at": now})
+    engine = get_engine(url)
+    with engine.begin() as conn:
+        for i in range(0, n, 5000):
+            conn.execute(insert(Device.__table__), devices[i:i + 5000])
+            conn.execute(insert(GarbageSubscription.__table__), subs[i:i + 5000])
+
+
+def run_slot(url: str, fcm_url: str, data_dir: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MACHI_")}
+    env.update(MACHI_DATABASE_URL=url, MACHI_DATA_DIR=str(data_dir), MACHI_TRANSPORT="fcm", MACHI_FCM_ENDPOINT=fcm_url,
+               MACHI_FCM_PROJECT_ID="machi-dev")
+    code = ("import json,resource,subprocess,sys,time;t=time.perf_counter();"
+            "p=subprocess.run([sys.executable,'-m','cli.main','deliver','--now',sys.argv[1],'--json'],"
+            "capture_output=True,text=True);w=time.perf_counter()-t;"
+            "r=json.loads(p.stdout.strip().splitlines()[-1]) if p.returncode==0 else {'error':p.stderr[-2000:]};"
+            "r['wall']=w;r['peak_rss_mb']=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024;"
+            "print(json.dumps(r))")
+    out = subprocess.run([sys.executable, "-c", code, SLOT], cwd=REPO, env=env, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def latency(url: str, data_dir: Path, seconds: float = 10.0, workers: int = 8) -> dict:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MACHI_")}
+    env.update(MACHI_DATABASE_URL=url, MACHI_DATA_DIR=str(data_dir), MACHI_RATE_REGISTER_PER_MINUTE="100000000",
+               MACHI_RATE_DEVICE_PER_MINUTE="100000000", MACHI_TRANSPORT="inbox")
+    server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--no-worker"],
+                              cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{base}/v1/health", server)
+        body = {"push_token": None, "platform": "web", "locale": "vi", "timezone": "Asia/Tokyo", "app_version": "1"}
+        with httpx.Client(base_url=base) as c:
+            d = c.post("/v1/devices", json=body).json()
+        auth = {"Authorization": f"Bearer {d['secret']}"}
+        lat = {"POST /v1/devices": [], "GET inbox": []}
+        stop = time.monotonic() + seconds
+
+        def worker(k: int):
+            with httpx.Client(base_url=base, timeout=30) as c:
+                i = 0
+                while time.monotonic() < stop:
+                    i += 1
+                    t = time.perf_counter()
+                    if (i + k) % 2:
+                        r = c.post("/v1/devices", json=body)
+                        lat["POST /v1/devices"].append(time.perf_counter() - t)
+                    else:
+                        r = c.get(f"/v1/devices/{d['id']}/inbox", headers=auth)
+                        lat["GET inbox"].append(time.perf_counter() - t)
+                    r.raise_for_status()
+
+        with concurrent.futures.ThreadPoolExecutor(workers) as ex:
+            list(ex.map(worker, range(workers)))
+        out = {}
+        for name, xs in lat.items():
+            xs.sort()
+            out[name] = {"requests": len(xs), "per_s": len(xs) / seconds, "p50_ms": 1000 * statistics.median(xs),
+                         "p99_ms": 1000 * xs[int(0.99 * (len(xs) - 1))]}
+        return out
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="sqlite")
+    ap.add_argument("--pg-url", default=os.environ.get("MACHI_TEST_DATABASE_URL",
+                                                        "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    ap.add_argument("--devices", type=int, default=30_000)
+    ap.add_argument("--latency-seconds", type=float, default=10.0)
+    args = ap.parse_args()
+    kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    fcm_port = free_port()
+    fake = subprocess.Popen([sys.executable, "-m", "cli.main", "dev", "fake-fcm", "--port", str(fcm_port)], cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    fcm_url = f"http://127.0.0.1:{fcm_port}"
+    try:
+        wait_http(f"{fcm_url}/_fake/messages", fake)
+        for kind in kinds:
+            with tempfile.TemporaryDirectory() as tmpd:
+                tmp = Path(tmpd)
+                url, cleanup = database(kind, args.pg_url, tmp)
+                try:
+                    t = time.perf_counter()
+                    seed(url, args.devices)
+                    print(f"[{kind}] seeded {args.devices} devices in {time.perf_counter() - t:.1f} s", flush=True)
+                    httpx.post(f"{fcm_url}/_fake/reset")
+                    r = run_slot(url, fcm_url, tmp)
+                    if "error" in r:
+                        raise SystemExit(r["error"])
+                    received = len(httpx.get(f"{fcm_url}/_fake/messages", timeout=60).json()["messages"])
+                    httpx.post(f"{fcm_url}/_fake/reset")
+                    dispatch_s = r["seconds"]
+                    plan_s = r["plan_seconds"]
+                    print(f"[{kind}] slot {SLOT}: planned {r['planned']} rows, delivered {r['sent']} "
+                          f"(fake FCM received {received}) in {r['batches']} batches", flush=True)
+                    print(f"[{kind}]   wall time of the whole slot (process start to exit): {r['wall']:.2f} s; "
+                          f"dispatch {dispatch_s:.2f} s", flush=True)
+                    print(f"[{kind}]   plan {plan_s:.2f} s, planned/s: "
+                          f"{r['planned'] / max(plan_s, 1e-9):,.0f}; delivered/s: {r['sent'] / max(dispatch_s, 1e-9):,.0f}; "
+                          f"peak memory (RSS) {r['peak_rss_mb']:.0f} MB", flush=True)
+                    lat = latency(url, tmp, args.latency_seconds)
+                    for name, v in lat.items():
+                        print(f"[{kind}]   {name}: {v['requests']} requests ({v['per_s']:.0f}/s) under 8 concurrent "
+                              f"clients from a second process: p50 {v['p50_ms']:.1f} ms, p99 {v['p99_ms']:.1f} ms",
+                              flush=True)
+                finally:
+                    cleanup()
+    finally:
+        fake.terminate()
+        fake.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()

@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     fcm_project_id: str | None = Field(None, description="Firebase project id (default: from the credentials).")
     fcm_endpoint: str | None = Field(
         None, description="Base URL of a fake FCM server (development/tests only, loopback only).")
-    fcm_concurrency: int = Field(100, ge=1, le=500, description="Messages in flight per send_each_async call.")
+    fcm_concurrency: int = Field(100, ge=1, le=500, description="Messages per send_each_async call (in flight at once).")
     fcm_timeout: float = Field(10.0, gt=0, le=120, description="HTTP timeout of one FCM request, seconds.")
 
     web_origin: str | None = Field(None, description="The web app's origin allowed by CORS (e.g. https://app.example.jp).")
@@ -36,7 +36,10 @@ class Settings(BaseSettings):
     rate_register_per_minute: int = Field(20, ge=1, description="Device registrations per client IP per minute.")
     rate_device_per_minute: int = Field(240, ge=1, description="Requests per device per minute.")
 
-    batch_size: int = Field(500, ge=1, le=500, description="Messages per send_each_async batch (FCM max 500).")
+    batch_size: int = Field(500, ge=1, le=500, description="Outbox rows claimed per batch (FCM max 500).")
+    dispatch_processes: int = Field(
+        1, ge=1, le=32, description="Dispatcher processes one `machi deliver` run forks on PostgreSQL (SKIP LOCKED "
+                                    "gives each its own batches); SQLite always uses one.")
     deliver_interval: float = Field(15.0, gt=0, description="Seconds between dispatcher runs inside `machi serve`.")
     plan_interval: float = Field(300.0, gt=0, description="Seconds between planner runs inside `machi serve`.")
     plan_horizon_hours: int = Field(26, ge=1, le=72, description="How far ahead the planner writes outbox rows.")

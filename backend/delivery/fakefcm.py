@@ -42,6 +42,8 @@ RESERVED_DATA = {"from", "notification", "message_type"}
 MESSAGE_KEYS = {"name", "data", "notification", "android", "webpush", "apns", "fcm_options", "token", "fid", "topic",
                 "condition"}
 TARGETS = ("token", "fid", "topic", "condition")
+SEND_PATH = re.compile(r"/v1/projects/([^/]+)/messages:send")
+TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")
 PREFIXES = {"fail-unregistered-": "unregistered", "fail-sender-": "sender_id_mismatch",
             "fail-invalid-": "invalid_token", "fail-quota-": "quota", "fail-unavailable-": "unavailable",
             "fail-auth-": "third_party_auth", "fail-html-": "html_502"}
@@ -98,7 +100,7 @@ def validate_message(body: dict) -> tuple[dict, str, bool]:
     target = msg[kind]
     if not isinstance(target, str):
         raise Invalid(f"message.{kind}", f"{kind} must be a string")
-    if kind in ("token", "fid") and (len(target) > 4096 or not re.fullmatch(r"[\x21-\x7e]+", target)):
+    if kind in ("token", "fid") and (len(target) > 4096 or not TOKEN_CHARS.fullmatch(target)):
         raise Invalid(f"message.{kind}", "The registration token is not a valid FCM registration token")
     if kind == "topic":
         name = target[len("/topics/"):] if target.startswith("/topics/") else target
@@ -157,7 +159,8 @@ def validate_message(body: dict) -> tuple[dict, str, bool]:
 
 
 class FakeFCM:
-    """The fake server: an ASGI app with its state; ``start()`` serves it on 127.0.0.1 in a thread."""
+    """The fake server: an ASGI app with its state; ``start()`` serves it with uvicorn on 127.0.0.1
+    in a thread."""
 
     def __init__(self, project: str = DEFAULT_PROJECT, expected_token: str | None = None, delay: float = 0.0,
                  retry_after: int = 120):
@@ -241,44 +244,51 @@ class FakeFCM:
         await send({"type": "http.response.body", "body": data})
 
     async def handle(self, method: str, path: str, headers: dict, body: bytes):
+        status, payload, hdrs, delay = self.respond(method, path, headers, body)
+        if delay:  # a slow answer keeps the sender's batch in flight
+            await asyncio.sleep(delay)
+        return status, payload, hdrs
+
+    def respond(self, method: str, path: str, headers: dict, body: bytes):
+        """(status, payload, extra headers, seconds to wait before answering); no I/O, no awaiting."""
         if path.startswith("/_fake/"):
-            return self._control(method, path, body)
-        m = re.fullmatch(r"/v1/projects/([^/]+)/messages:send", path)
+            return (*self._control(method, path, body), 0.0)
+        m = SEND_PATH.fullmatch(path)
         if not m or method != "POST":
-            return 404, _error(404, "NOT_FOUND", f"no such method {method} {path}"), None
+            return 404, _error(404, "NOT_FOUND", f"no such method {method} {path}"), None, 0.0
         auth = headers.get("authorization", "")
         if not auth.startswith("Bearer ") or not auth[7:].strip() or (
                 self.expected_token and auth[7:] != self.expected_token):
-            return self._reject(401, _error(401, "UNAUTHENTICATED", "Request is missing required authentication "
-                                                                    "credential. Expected OAuth 2 access token"))
+            return (*self._reject(401, _error(401, "UNAUTHENTICATED", "Request is missing required authentication "
+                                                                      "credential. Expected OAuth 2 access token")),
+                    0.0)
         if m.group(1) != self.project:
-            return self._reject(403, _error(403, "PERMISSION_DENIED",
-                                            f"Permission 'cloudmessaging.messages.create' denied on project "
-                                            f"{m.group(1)!r}"))
+            return (*self._reject(403, _error(403, "PERMISSION_DENIED",
+                                              f"Permission 'cloudmessaging.messages.create' denied on project "
+                                              f"{m.group(1)!r}")), 0.0)
         if headers.get("x-goog-api-format-version") != "2":
-            return self._reject(400, _error(400, "INVALID_ARGUMENT", "X-GOOG-API-FORMAT-VERSION: 2 is required"))
+            return (*self._reject(400, _error(400, "INVALID_ARGUMENT", "X-GOOG-API-FORMAT-VERSION: 2 is required")),
+                    0.0)
         try:
             parsed = json.loads(body or b"null")
             msg, target, validate_only = validate_message(parsed)
         except json.JSONDecodeError as exc:
-            return self._reject(400, _error(400, "INVALID_ARGUMENT", f"Invalid JSON payload received. {exc}"))
+            return (*self._reject(400, _error(400, "INVALID_ARGUMENT", f"Invalid JSON payload received. {exc}")),
+                    0.0)
         except Invalid as exc:
-            return self._reject(400, _error(400, "INVALID_ARGUMENT", exc.description, "INVALID_ARGUMENT",
-                                            [(exc.field, exc.description)]))
+            return (*self._reject(400, _error(400, "INVALID_ARGUMENT", exc.description, "INVALID_ARGUMENT",
+                                              [(exc.field, exc.description)])), 0.0)
         reply = self._next_reply(target)
+        now = time.time()
         with self.lock:
-            self.requests.append({"target": target, "reply": reply, "at": time.time(), "message": msg})
+            self.requests.append({"target": target, "reply": reply, "at": now, "message": msg})
+            if reply == "ok":
+                mid = f"projects/{self.project}/messages/{next(self._ids)}"
+                if not validate_only:  # accepted by FCM even if the sender never reads the answer
+                    self.delivered.append({"target": target, "message": msg, "name": mid, "at": now})
         if reply == "ok":
-            mid = f"projects/{self.project}/messages/{next(self._ids)}"
-            if not validate_only:  # accepted by FCM even if the sender never reads the answer
-                with self.lock:
-                    self.delivered.append({"target": target, "message": msg, "name": mid, "at": time.time()})
-            if self.delay:  # a slow answer keeps the sender's batch in flight
-                await asyncio.sleep(self.delay)
-            return 200, {"name": mid}, None
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        return self._scripted(reply)
+            return 200, {"name": mid}, None, self.delay
+        return (*self._scripted(reply), self.delay)
 
     def _reject(self, status: int, payload: dict):
         with self.lock:

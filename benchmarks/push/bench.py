@@ -97,15 +97,28 @@ def seed(url: str, n: int) -> None:
             conn.execute(insert(GarbageSubscription.__table__), subs[i:i + 5000])
 
 
-def run_slot(url: str, fcm_url: str, data_dir: Path) -> dict:
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a running process (Linux /proc), for the fake server's share."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def run_slot(url: str, fcm_url: str, data_dir: Path, processes: int, concurrency: int) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MACHI_")}
     env.update(MACHI_DATABASE_URL=url, MACHI_DATA_DIR=str(data_dir), MACHI_TRANSPORT="fcm", MACHI_FCM_ENDPOINT=fcm_url,
-               MACHI_FCM_PROJECT_ID="machi-dev")
+               MACHI_FCM_PROJECT_ID="machi-dev", MACHI_DISPATCH_PROCESSES=str(processes),
+               MACHI_FCM_CONCURRENCY=str(concurrency))
+    # peak_rss_mb: the largest single process of the run (ru_maxrss of waited-for children is a maximum,
+    # not a sum); cpu_s: user + system CPU of the deliver process and its dispatcher children.
     code = ("import json,resource,subprocess,sys,time;t=time.perf_counter();"
             "p=subprocess.run([sys.executable,'-m','cli.main','deliver','--now',sys.argv[1],'--json'],"
             "capture_output=True,text=True);w=time.perf_counter()-t;"
             "r=json.loads(p.stdout.strip().splitlines()[-1]) if p.returncode==0 else {'error':p.stderr[-2000:]};"
-            "r['wall']=w;r['peak_rss_mb']=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024;"
+            "u=resource.getrusage(resource.RUSAGE_CHILDREN);"
+            "r['wall']=w;r['peak_rss_mb']=u.ru_maxrss/1024;r['cpu_s']=u.ru_utime+u.ru_stime;"
             "print(json.dumps(r))")
     out = subprocess.run([sys.executable, "-c", code, SLOT], cwd=REPO, env=env, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -162,6 +175,11 @@ def main() -> None:
                                                         "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     ap.add_argument("--devices", type=int, default=30_000)
     ap.add_argument("--latency-seconds", type=float, default=10.0)
+    ap.add_argument("--processes", type=int, default=3,
+                    help="MACHI_DISPATCH_PROCESSES for the PostgreSQL run (SQLite always uses one)")
+    ap.add_argument("--concurrency", type=int, default=4,
+                    help="MACHI_FCM_CONCURRENCY: messages in flight per process (the loopback fake answers in "
+                         "~0.2 ms, so more only adds httpcore pool overhead; real FCM needs ~100)")
     args = ap.parse_args()
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     fcm_port = free_port()
@@ -179,7 +197,11 @@ def main() -> None:
                     seed(url, args.devices)
                     print(f"[{kind}] seeded {args.devices} devices in {time.perf_counter() - t:.1f} s", flush=True)
                     httpx.post(f"{fcm_url}/_fake/reset")
-                    r = run_slot(url, fcm_url, tmp)
+                    processes = 1 if kind == "sqlite" else args.processes
+                    load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
+                    fake_cpu0 = cpu_seconds(fake.pid)
+                    r = run_slot(url, fcm_url, tmp, processes, args.concurrency)
+                    fake_cpu1 = cpu_seconds(fake.pid)
                     if "error" in r:
                         raise SystemExit(r["error"])
                     received = len(httpx.get(f"{fcm_url}/_fake/messages", timeout=60).json()["messages"])
@@ -187,12 +209,19 @@ def main() -> None:
                     dispatch_s = r["seconds"]
                     plan_s = r["plan_seconds"]
                     print(f"[{kind}] slot {SLOT}: planned {r['planned']} rows, delivered {r['sent']} "
-                          f"(fake FCM received {received}) in {r['batches']} batches", flush=True)
+                          f"(fake FCM received {received}) in {r['batches']} batches; {processes} dispatcher "
+                          f"process(es), {args.concurrency} messages in flight each", flush=True)
                     print(f"[{kind}]   wall time of the whole slot (process start to exit): {r['wall']:.2f} s; "
                           f"dispatch {dispatch_s:.2f} s", flush=True)
                     print(f"[{kind}]   plan {plan_s:.2f} s, planned/s: "
                           f"{r['planned'] / max(plan_s, 1e-9):,.0f}; delivered/s: {r['sent'] / max(dispatch_s, 1e-9):,.0f}; "
-                          f"peak memory (RSS) {r['peak_rss_mb']:.0f} MB", flush=True)
+                          f"peak memory (RSS, largest process) {r['peak_rss_mb']:.0f} MB", flush=True)
+                    fake_cpu = (f"{fake_cpu1 - fake_cpu0:.1f} s" if fake_cpu0 is not None and fake_cpu1 is not None
+                                else "n/a")
+                    print(f"[{kind}]   CPU: deliver processes {r['cpu_s']:.1f} s "
+                          f"({1e6 * r['cpu_s'] / max(r['sent'], 1):,.0f} us per delivered message, planning "
+                          f"included); fake FCM server {fake_cpu}; {os.cpu_count()} cores, load average before "
+                          f"the slot {load_before}", flush=True)
                     lat = latency(url, tmp, args.latency_seconds)
                     for name, v in lat.items():
                         print(f"[{kind}]   {name}: {v['requests']} requests ({v['per_s']:.0f}/s) under 8 concurrent "

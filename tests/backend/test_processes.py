@@ -95,3 +95,23 @@ def test_kill_9_mid_batch_then_restart_delivers_everything(engine, db_url, tmp_p
     assert _statuses(engine) == {"sent": 200}
     per_key = collections.Counter(counts.values())
     assert per_key[1] + per_key[2] == len(keys)
+
+
+def test_forked_dispatchers_share_a_slot_without_double_sends(engine, db_url, tmp_path, fake_fcm):
+    """MACHI_DISPATCH_PROCESSES forks dispatchers inside one `machi deliver` (PostgreSQL only)."""
+    import json
+
+    import pytest
+
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer: deliver always dispatches in one process")
+    keys = _seed(engine, 300)
+    fake_fcm.delay = 0.02
+    env = _env(db_url, tmp_path, fake_fcm, batch=20)
+    env["MACHI_DISPATCH_PROCESSES"] = "3"
+    out = machi("deliver", "--now", NOW_ARG, "--json", env=env).stdout
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["sent"] == 300 and report["batches"] >= 15
+    counts = fake_fcm.delivered_keys()
+    assert set(counts) == set(keys) and max(counts.values()) == 1
+    assert _statuses(engine) == {"sent": 300}

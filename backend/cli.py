@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -18,7 +18,7 @@ from rich.table import Table
 err = Console(stderr=True)
 out = Console()
 
-DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Data directory (SQLite file; MACHI_DATA_DIR).")]
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (SQLite file; MACHI_DATA_DIR).")]
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -71,7 +71,7 @@ def _parse_now(value: str) -> dt.datetime:
         fail(f"--now: {value!r} is not a time like 2014-05-07T19:00+09:00")
     if now.tzinfo is None:
         fail("--now needs a UTC offset, e.g. 2014-05-07T19:00+09:00")
-    return now.astimezone(dt.timezone.utc)
+    return now.astimezone(dt.UTC)
 
 
 def _texts(values: list[str], option: str) -> dict[str, str]:
@@ -149,7 +149,7 @@ def register(app: typer.Typer) -> None:
             return
         plan = planner.plan(engine, settings, when)
         report = Dispatcher(engine, settings).run(when)
-        result = {"now": (when or dt.datetime.now(dt.timezone.utc)).isoformat(), "planned": plan.inserted,
+        result = {"now": (when or dt.datetime.now(dt.UTC)).isoformat(), "planned": plan.inserted,
                   "candidates": plan.candidates,
                   "plan_seconds": round(plan.seconds, 3), **report.as_dict()}
         if as_json:
@@ -217,7 +217,7 @@ def register(app: typer.Typer) -> None:
         title: Annotated[list[str], typer.Option("--title", help="LANG=TEXT, repeatable; ja is required.")],
         body: Annotated[list[str], typer.Option("--body", help="LANG=TEXT, repeatable; ja is required.")],
         category: Annotated[str, typer.Option("--category", help="News category.")] = "general",
-        area: Annotated[Optional[list[str]], typer.Option("--area", help="Area id or name (repeatable); "
+        area: Annotated[list[str] | None, typer.Option("--area", help="Area id or name (repeatable); "
                                                                          "default: every device.")] = None,
         city: Annotated[str, typer.Option("--city")] = "matsusaka",
         data_dir: DataDir = None,
@@ -251,10 +251,10 @@ def register(app: typer.Typer) -> None:
         event: Annotated[str, typer.Option("--event", help="earthquake, tsunami, heavy_rain, flood, landslide, "
                                                            "typhoon, heat, evacuation, other")],
         headline: Annotated[list[str], typer.Option("--headline", help="LANG=TEXT, repeatable; ja is required.")],
-        description: Annotated[Optional[list[str]], typer.Option("--description", help="LANG=TEXT")] = None,
+        description: Annotated[list[str] | None, typer.Option("--description", help="LANG=TEXT")] = None,
         expires: Annotated[str, typer.Option("--expires", help="ISO time with offset, or hours from now (e.g. 6).")]
         = "6",
-        area: Annotated[Optional[list[str]], typer.Option("--area", help="Area id or name (repeatable).")] = None,
+        area: Annotated[list[str] | None, typer.Option("--area", help="Area id or name (repeatable).")] = None,
         city: Annotated[str, typer.Option("--city")] = "matsusaka",
         data_dir: DataDir = None,
     ) -> None:
@@ -269,7 +269,7 @@ def register(app: typer.Typer) -> None:
         settings = _settings(data_dir)
         try:
             hours = float(expires)
-            until = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=hours)
+            until = dt.datetime.now(dt.UTC) + dt.timedelta(hours=hours)
         except ValueError:
             until = _parse_now(expires)
         try:

@@ -38,7 +38,7 @@ Json = JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -52,14 +52,14 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if isinstance(value, str):  # raw SQL on SQLite
             value = dt.datetime.fromisoformat(value)
-        return value.replace(tzinfo=dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -122,10 +122,9 @@ def write_transaction(engine: Engine) -> Iterator[Session]:
     concurrent writers wait (busy timeout) instead of failing to upgrade a read lock."""
     with engine.connect() as conn:
         conn = conn.execution_options(immediate=True)
-        with Session(bind=conn, expire_on_commit=False) as session:
-            with conn.begin():
-                yield session
-                session.flush()
+        with Session(bind=conn, expire_on_commit=False) as session, conn.begin():
+            yield session
+            session.flush()
 
 
 def insert_ignore(engine_or_conn, table):

@@ -7,5 +7,15 @@ from backend.devices.models import Device
 from backend.reminders.models import AppReminder
 from backend.subscriptions.models import GarbageSubscription
 
-__all__ = ["ApiToken", "AuditEntry", "Announcement", "DeliveryAttempt", "InboxItem", "OutboxRow", "Pause", "Device",
-           "AppReminder", "GarbageSubscription"]
+__all__ = [
+           "Announcement",
+           "ApiToken",
+           "AppReminder",
+           "AuditEntry",
+           "DeliveryAttempt",
+           "Device",
+           "GarbageSubscription",
+           "InboxItem",
+           "OutboxRow",
+           "Pause",
+]

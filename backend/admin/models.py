@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import BigId, Base, Json, UTCDateTime, utcnow
+from backend.db import Base, BigId, Json, UTCDateTime, utcnow
 
 
 class ApiToken(Base):

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
-from typing_extensions import Annotated
 
 from backend.delivery.messages import EVENTS, SEVERITIES
 from backend.subscriptions.schemas import NewsCategory
@@ -43,7 +42,7 @@ def _aware(v: dt.datetime | None) -> dt.datetime | None:
         return None
     if v.tzinfo is None or v.utcoffset() is None:
         raise ValueError("a time zone is required, e.g. 2014-05-07T10:00:00+09:00")
-    v = v.astimezone(dt.timezone.utc)
+    v = v.astimezone(dt.UTC)
     if not 2000 <= v.year <= 2100:
         raise ValueError("must be between the years 2000 and 2100")
     return v

@@ -57,7 +57,7 @@ def fan_out(db: Session, ann: Announcement, now: dt.datetime) -> int:
         send = ann.send_at
         if ann.kind != "alert" and r.quiet_start and r.quiet_end:  # alerts ignore quiet hours
             send = quiet_release(send.astimezone(zone(r.timezone)), (hm(r.quiet_start), hm(r.quiet_end)))
-            send = send.astimezone(dt.timezone.utc)
+            send = send.astimezone(dt.UTC)
         if send >= ann.expires_at:
             continue
         data = {"kind": ann.kind, "id": str(ann.id), "city": ann.city}

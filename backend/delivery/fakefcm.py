@@ -103,7 +103,7 @@ def validate_message(body: dict) -> tuple[dict, str, bool]:
     if kind in ("token", "fid") and (len(target) > 4096 or not TOKEN_CHARS.fullmatch(target)):
         raise Invalid(f"message.{kind}", "The registration token is not a valid FCM registration token")
     if kind == "topic":
-        name = target[len("/topics/"):] if target.startswith("/topics/") else target
+        name = target.removeprefix("/topics/")
         if not TOPIC.match(name):
             raise Invalid("message.topic", "Invalid topic name")
     if kind == "condition":
@@ -347,7 +347,7 @@ class FakeFCM:
 
     # ---------------------------------------------------------------- serving
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> "FakeFCM":
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> FakeFCM:
         import uvicorn
 
         config = uvicorn.Config(self, host=host, port=port, log_level="warning", access_log=False, lifespan="off",

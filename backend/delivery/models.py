@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import BigId, Base, Json, UTCDateTime, utcnow
+from backend.db import Base, BigId, Json, UTCDateTime, utcnow
 
 # Outbox status values
 PENDING, SENT, FAILED, EXPIRED, CANCELLED = "pending", "sent", "failed", "expired", "cancelled"

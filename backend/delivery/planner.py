@@ -116,10 +116,10 @@ def garbage_occurrences(city_slug: str, area_id: str, tz_name: str, time_hm: str
         deadline = dt.datetime.combine(day, deadline_time, tzinfo=city_tz)
         if local >= deadline:
             continue
-        send = local.astimezone(dt.timezone.utc)
+        send = local.astimezone(dt.UTC)
         if not start <= send <= end:
             continue
-        exp = expiry(local, late, quiet, deadline).astimezone(dt.timezone.utc)
+        exp = expiry(local, late, quiet, deadline).astimezone(dt.UTC)
         if exp <= send:
             continue
         out.append(Occurrence(f"garbage:{city_slug}:{area_id}:{day.isoformat()}", send, exp, day, ids))
@@ -188,8 +188,8 @@ def _app_rows(conn: Connection, settings: Settings, now: dt.datetime, start: dt.
     for r in conn.execute(q):
         quiet = _quiet(r.quiet_start, r.quiet_end)
         local = quiet_release(r.send_at.astimezone(zone(r.timezone)), quiet)
-        send = local.astimezone(dt.timezone.utc)
-        exp = expiry(local, late, quiet).astimezone(dt.timezone.utc)
+        send = local.astimezone(dt.UTC)
+        exp = expiry(local, late, quiet).astimezone(dt.UTC)
         if not start <= send <= end or exp <= send or exp <= now:
             continue
         try:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from backend.deps import DB, AuthedDevice, get_settings
 from backend.delivery import planner
+from backend.deps import DB, AuthedDevice, get_settings
 from backend.devices import service
 from backend.devices.schemas import DeviceCreated, DeviceIn, DeviceOut, DevicePatch, TokenIn
 from backend.errors import responses

@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import BigId, Base, Json, UTCDateTime
+from backend.db import Base, BigId, Json, UTCDateTime
 
 
 class AppReminder(Base):

@@ -23,7 +23,7 @@ class AppReminderIn(BaseModel):
     def _aware(cls, v: dt.datetime) -> dt.datetime:
         if v.tzinfo is None or v.utcoffset() is None:
             raise ValueError("send_at needs a time zone, e.g. 2014-05-07T10:00:00Z")
-        v = v.astimezone(dt.timezone.utc)
+        v = v.astimezone(dt.UTC)
         if not 2000 <= v.year <= 2100:
             raise ValueError("send_at must be between the years 2000 and 2100")
         return v

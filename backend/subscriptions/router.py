@@ -9,8 +9,14 @@ from backend.errors import not_found, responses
 from backend.settings import Settings
 from backend.subscriptions import service
 from backend.subscriptions.models import GarbageSubscription
-from backend.subscriptions.schemas import (AlertsIn, GarbageSubscriptionIn, GarbageSubscriptionOut, NewsIn, QuietHours,
-                                           SubscriptionsOut)
+from backend.subscriptions.schemas import (
+    AlertsIn,
+    GarbageSubscriptionIn,
+    GarbageSubscriptionOut,
+    NewsIn,
+    QuietHours,
+    SubscriptionsOut,
+)
 
 router = APIRouter(prefix="/v1/devices/{device_id}/subscriptions", tags=["subscriptions"])
 AUTH = responses(401, 404, 413, 422, 429)

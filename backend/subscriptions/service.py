@@ -5,7 +5,12 @@ from sqlalchemy.orm import Session
 from backend.devices.models import Device
 from backend.errors import ApiError
 from backend.subscriptions.models import GarbageSubscription
-from backend.subscriptions.schemas import GarbageSubscriptionIn, GarbageSubscriptionOut, QuietHours, SubscriptionsOut
+from backend.subscriptions.schemas import (
+    GarbageSubscriptionIn,
+    GarbageSubscriptionOut,
+    QuietHours,
+    SubscriptionsOut,
+)
 from core.city import City, CityNotFound, load_city
 from core.garbage.service import AreaNotFound, find_area
 

@@ -79,7 +79,7 @@ def seed(url: str, n: int) -> None:
     from core.city import load_city
 
     areas = [a.id for a in load_city("matsusaka").garbage.areas]
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     devices, subs = [], []
     for i in range(n):
         did = f"bench{i:06d}"

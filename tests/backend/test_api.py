@@ -16,7 +16,7 @@ from backend.delivery.models import OutboxRow
 from backend.devices.models import Device
 from tests.backend.conftest import make_settings, register, subscribe
 
-NOW = dt.datetime.fromisoformat("2014-05-07T19:00+09:00").astimezone(dt.timezone.utc)
+NOW = dt.datetime.fromisoformat("2014-05-07T19:00+09:00").astimezone(dt.UTC)
 
 
 def inbox(client, device_id, headers):

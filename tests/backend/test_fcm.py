@@ -18,7 +18,7 @@ from backend.delivery.models import DeliveryAttempt, OutboxRow, Pause
 from backend.devices.models import Device
 from tests.backend.conftest import register, subscribe
 
-NOW = dt.datetime.fromisoformat("2014-05-07T19:00+09:00").astimezone(dt.timezone.utc)
+NOW = dt.datetime.fromisoformat("2014-05-07T19:00+09:00").astimezone(dt.UTC)
 
 
 def test_canary_sdk_patch_points_exist():

@@ -16,7 +16,7 @@ from backend.devices.models import Device
 from backend.security import hash_secret
 from tests.backend.conftest import cli_env, machi, machi_popen, wait_until
 
-NOW = dt.datetime.fromisoformat("2014-05-07T19:00+09:00").astimezone(dt.timezone.utc)
+NOW = dt.datetime.fromisoformat("2014-05-07T19:00+09:00").astimezone(dt.UTC)
 NOW_ARG = "2014-05-07T19:00+09:00"
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from backend.admin import service as admin_service
 from backend.admin.models import ApiToken
-from backend.delivery.dispatcher import Dispatcher
 from backend.db import utcnow
+from backend.delivery.dispatcher import Dispatcher
 from tests.backend.conftest import cli_env, machi, register, subscribe
 from tests.backend.test_api import assert_error, inbox
 

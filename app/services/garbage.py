@@ -1,0 +1,115 @@
+"""City garbage data for the app, answered by ``core`` from the bundled city folder.
+
+Works with no network: the data ships in ``assets/cities`` (or an imported copy in the
+user's data directory, which ``core.city`` prefers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pykakasi
+
+from core.city import City, load_city
+from core.garbage import service
+from core.garbage.ics import Reminder, area_calendar
+from core.garbage.model import Area, Category, Item, Validity
+from core.text import kana_key, lookup_key, romaji_key
+
+_kakasi = pykakasi.kakasi()
+
+
+@dataclass(frozen=True)
+class AreaMatch:
+    id: str
+    name: str
+    reading: str  # hiragana, for screen readers and non-kanji readers
+
+
+class GarbageRepository:
+    def __init__(self, city_slug: str, data_dir: Path | None = None):
+        self.city: City = load_city(city_slug, data_dir)
+
+    @property
+    def validity(self) -> Validity:
+        return self.city.garbage.validity
+
+    @property
+    def category_list(self) -> list[Category]:
+        return list(self.city.garbage.categories)
+
+    def category(self, category_id: str) -> Category:
+        return self.city.garbage.category(category_id)
+
+    def category_name(self, category_id: str, lang: str) -> str:
+        return service.category_name(self.city, self.category(category_id), lang)
+
+    def area(self, area_id: str | None) -> Area | None:
+        if not area_id:
+            return None
+        for a in self.city.garbage.areas:
+            if a.id == area_id:
+                return a
+        return None
+
+    @cached_property
+    def _area_keys(self) -> list[tuple[Area, str, str, str]]:
+        out = []
+        for a in self.city.garbage.areas:
+            parts = _kakasi.convert(a.name)
+            hira = "".join(p["hira"] for p in parts)
+            roma = "".join(p["hepburn"] for p in parts)
+            out.append((a, kana_key(a.name), kana_key(hira), romaji_key(roma)))
+        return out
+
+    def reading(self, area: Area) -> str:
+        return next(h for a, _, h, _ in self._area_keys if a.id == area.id)
+
+    def suggest_areas(self, query: str, limit: int = 8) -> list[AreaMatch]:
+        """Type-ahead over the areas: kanji, kana (any script or width) or romaji; prefix first."""
+        q = kana_key(query)
+        rq = romaji_key(query) if query.isascii() else ""
+        if not q:
+            return []
+        prefix, inner = [], []
+        for area, name, hira, roma in self._area_keys:
+            keys = [name, hira] + ([roma] if rq else [])
+            targets = [q, q, rq]
+            if any(k.startswith(t) for k, t in zip(keys, targets) if t):
+                prefix.append(area)
+            elif any(t in k for k, t in zip(keys, targets) if t):
+                inner.append(area)
+        return [AreaMatch(a.id, a.name, self.reading(a)) for a in (prefix + inner)[:limit]]
+
+    def find_area_exact(self, text: str) -> Area | None:
+        key = lookup_key(text)
+        return next((a for a in self.city.garbage.areas if lookup_key(a.name) == key or a.id == text.strip()), None)
+
+    def collections(self, area: Area, start: dt.date, end: dt.date, lang: str) -> dict[dt.date, list[dict]]:
+        """{date: [{id, name, moved_from?}]} for the days with a collection."""
+        return {dt.date.fromisoformat(d["date"]): d["categories"]
+                for d in service.calendar(self.city, area, start, end, lang)}
+
+    def next_dates(self, area: Area, on: dt.date) -> dict[str, dt.date | None]:
+        return {k: dt.date.fromisoformat(v) if v else None for k, v in service.next_dates(self.city, area, on).items()}
+
+    def search(self, query: str, lang: str, limit: int = 30) -> list[dict]:
+        return service.search(self.city, query, lang, limit) if query.strip() else []
+
+    def item(self, name_ja: str) -> Item | None:
+        return next((i for i in self.city.garbage.items if i.name == name_ja), None)
+
+    def item_name(self, item: Item, lang: str) -> str:
+        return service.item_name(self.city, item, lang)
+
+    def item_notice(self, item: Item, lang: str) -> str:
+        return service.item_notice(self.city, item, lang)
+
+    def ics(self, area: Area, lang: str, reminder: Reminder | None, today: dt.date) -> bytes:
+        v = self.validity
+        start = v.start or today
+        end = v.end or start + dt.timedelta(days=365)
+        return area_calendar(self.city, area, start, end, lang, reminder).to_ical()

@@ -1,0 +1,195 @@
+"""Garbage: today/tomorrow, the month calendar, next dates, search, item detail, ICS."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from app.viewmodels.garbage import DayCell
+from app.viewmodels.routes import Route
+from app.views.theme import text_style
+from app.views.widgets import S, card, chip, chip_icon, day_card, heading, icon_button, text, warning
+
+
+def build(shell, r: Route) -> ft.View:
+    vm, g, t = shell.vm, shell.garbage, shell.vm.t
+    controls: list[ft.Control] = [shell.banner_slot()]
+    if vm.area is None:
+        controls.append(card(text(t("Choose your area to see your collection days."), S.BODY_LARGE),
+                             ft.FilledButton(t("Set up"), icon=ft.Icons.PLACE, on_click=lambda e: _restart(shell))))
+    warn = g.month_warning()
+    if warn:
+        controls.append(warning(warn, ft.TextButton(t("Show the months the data covers"),
+                                                    on_click=lambda e: _to_data_period(shell))))
+    controls.append(ft.FilledTonalButton(t("Search: how do I throw this away?"), icon=ft.Icons.SEARCH,
+                                         on_click=lambda e: shell.go("/garbage/search")))
+    if vm.area is not None:
+        controls.append(text(t("Your area: {area}", area=vm.area.name), S.TITLE_MEDIUM))
+        controls.extend(day_card(c) for c in g.day_cards())
+        calendar = ft.Column(spacing=8)
+        _fill_calendar(shell, calendar)
+        controls.append(calendar)
+        controls.append(card(heading(t("Next collection"), S.TITLE_MEDIUM), *[
+            ft.Row(wrap=True, spacing=10, controls=[chip(n.chip), text(n.text, S.BODY_LARGE)]) for n in g.next_dates()
+        ]))
+        controls.append(card(
+            heading(t("Add to my calendar"), S.TITLE_MEDIUM),
+            text(t("Download the collection days of your area as a calendar file (ICS) with your reminder."),
+                 S.BODY_LARGE),
+            ft.FilledButton(t("Add to my calendar"), icon=ft.Icons.EVENT, on_click=lambda e: _save_ics(shell)),
+        ))
+    return ft.View(route=r.url, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, appbar=shell.appbar(t("Garbage")), navigation_bar=shell.navigation_bar(r),
+                   scroll=ft.ScrollMode.AUTO, controls=controls, padding=12)
+
+
+def _fill_calendar(shell, column: ft.Column) -> None:
+    g, t = shell.garbage, shell.vm.t
+
+    def refresh():
+        _fill_calendar(shell, column)
+        column.update()
+
+    def move(step: int):
+        g.next_month() if step > 0 else g.prev_month()
+        refresh()
+
+    weeks = g.weeks()
+    # The header (and its buttons) stays the same control across months, so a second click on
+    # "Next month" never lands on a button that is being replaced.
+    if not isinstance(column.data, dict):
+        title = ft.Text(g.month_title(), theme_style=S.TITLE_LARGE, weight=ft.FontWeight.BOLD)
+        header = ft.Row(alignment=ft.MainAxisAlignment.SPACE_BETWEEN, controls=[
+            icon_button(ft.Icons.CHEVRON_LEFT, t("Previous month"), lambda e: move(-1)),
+            ft.Semantics(header=True, live_region=True, content=title),
+            icon_button(ft.Icons.CHEVRON_RIGHT, t("Next month"), lambda e: move(1)),
+        ])
+        body = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        column.data = {"title": title, "body": body}
+        column.controls = [card(header, body, padding=8)]
+    title, body = column.data["title"], column.data["body"]
+    title.value = g.month_title()
+    names = ft.Row(spacing=2, controls=[
+        ft.Container(expand=1, alignment=ft.Alignment.CENTER,
+                     content=ft.Text(n, theme_style=S.LABEL_MEDIUM, weight=ft.FontWeight.BOLD))
+        for n in g.weekday_names()
+    ])
+    grid = ft.Column(spacing=2, controls=[
+        ft.Row(spacing=2, vertical_alignment=ft.CrossAxisAlignment.START, controls=[
+            _cell(shell, c, refresh) for c in week]) for week in weeks
+    ])
+    legend = ft.Row(wrap=True, spacing=6, run_spacing=6,
+                    controls=[chip(shell.vm.chip(c.id)) for c in shell.vm.repo.category_list])
+    selected = g.selected_cell()
+    parts: list[ft.Control] = [names, grid]
+    if selected:
+        parts.append(card(text(t.long_day(selected.day), S.TITLE_MEDIUM, weight=ft.FontWeight.BOLD),
+                          ft.Row(wrap=True, spacing=8, run_spacing=8, controls=[chip(c) for c in selected.chips])
+                          if selected.chips else text(t("No collection"), S.BODY_LARGE)))
+    parts.append(ft.Column(spacing=4, controls=[text(t("Legend"), S.LABEL_LARGE), legend]))
+    agenda = g.agenda()
+    parts.append(card(heading(t("Collection days in {month}", month=g.month_title()), S.TITLE_MEDIUM), *[
+        ft.Row(wrap=True, spacing=8, run_spacing=6, controls=[
+            ft.Container(width=None, content=text(t.day(c.day), S.BODY_LARGE, weight=ft.FontWeight.W_600)),
+            *[chip(x, style=S.LABEL_MEDIUM) for x in c.chips]]) for c in agenda
+    ] or [text(t("No collection"), S.BODY_LARGE)]))
+    body.controls = parts
+
+
+def _cell(shell, c: DayCell, refresh) -> ft.Control:
+    g = shell.garbage
+
+    def select(e):
+        g.select(c.day)
+        refresh()
+
+    is_selected = g.selected == c.day
+    border = ft.Border.all(2, ft.Colors.PRIMARY) if c.is_today or is_selected else None
+    content = ft.Column(spacing=2, horizontal_alignment=ft.CrossAxisAlignment.CENTER, controls=[
+        ft.Text(str(c.day.day), theme_style=S.BODY_MEDIUM,
+                weight=ft.FontWeight.BOLD if c.is_today else None,
+                color=None if c.in_month else ft.Colors.ON_SURFACE_VARIANT),
+        ft.Row(wrap=True, spacing=2, run_spacing=2, alignment=ft.MainAxisAlignment.CENTER,
+               controls=[chip_icon(x) for x in c.chips]),
+    ])
+    box = ft.Container(content=content, padding=ft.Padding.symmetric(vertical=4), border=border, border_radius=6,
+                       bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST if is_selected else None,
+                       opacity=1.0 if c.in_month else 0.55, on_click=select)
+    return ft.Semantics(expand=1, label=c.label, button=True, selected=is_selected, exclude_semantics=True,
+                        container=True, on_tap=select, content=box)
+
+
+def _to_data_period(shell) -> None:
+    shell.garbage.go_to_data_period()
+    shell.go(f"/garbage?month={shell.garbage.month:%Y-%m}")
+
+
+def _restart(shell) -> None:
+    async def go():
+        await shell.vm.restart_onboarding()
+        shell.onboarding = None
+        shell.go("/onboarding")
+    shell.run(go())
+
+
+def _save_ics(shell) -> None:
+    async def go():
+        name, data = shell.garbage.ics()
+        saved = await shell.save_file(name, data, "text/calendar")
+        shell.snack(shell.vm.t("Calendar file saved: {name}", name=saved or name))
+    shell.run(go())
+
+
+# ----------------------------------------------------------------------------- search
+
+def build_search(shell, r: Route) -> ft.View:
+    s, t = shell.search, shell.vm.t
+    summary = text(s.summary(), S.BODY_LARGE)
+    results = ft.Column(spacing=6, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+
+    def fill():
+        summary.value = s.summary()
+        results.controls = [_result(shell, x) for x in s.results]
+
+    def changed(e):
+        s.set_query(e.control.value or "")
+        fill()
+        summary.update()
+        results.update()
+
+    fill()
+    field = ft.TextField(label=t("Item name"), value=s.query, on_change=changed,
+                         prefix_icon=ft.Icons.SEARCH, text_style=text_style(shell.vm.settings.text_scale))
+    return ft.View(route=r.url, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, appbar=shell.appbar(t("Search"), actions=False), scroll=ft.ScrollMode.AUTO,
+                   padding=12, controls=[shell.banner_slot(), field,
+                                         ft.Semantics(live_region=True, content=summary), results])
+
+
+def _result(shell, x) -> ft.Control:
+    from urllib.parse import urlencode
+
+    def open_item(e):
+        shell.go("/garbage/item?" + urlencode({"name": x.name_ja, "q": shell.search.query}))
+
+    body: list[ft.Control] = [text(x.name, S.TITLE_MEDIUM, weight=ft.FontWeight.BOLD), ft.Row(wrap=True, controls=[chip(x.chip)])]
+    if x.notice:
+        body.append(text(x.notice, S.BODY_MEDIUM))
+    return ft.Card(content=ft.Container(padding=12, on_click=open_item, ink=True,
+                                        content=ft.Column(spacing=6, tight=True, controls=body)))
+
+
+def build_item(shell, r: Route) -> ft.View:
+    t = shell.vm.t
+    d = shell.search.detail(r.params.get("name", ""))
+    if d is None:
+        controls: list[ft.Control] = [text(t("No item found for “{query}”.", query=r.params.get("name", "")), S.BODY_LARGE)]
+        title = t("Search")
+    else:
+        title = d.name
+        controls = [
+            heading(d.name, S.HEADLINE_SMALL),
+            *([text(f"{d.name_ja}（{d.reading}）", S.BODY_LARGE)] if d.name != d.name_ja else []),
+            ft.Row(wrap=True, controls=[chip(d.chip, style=S.TITLE_MEDIUM)]),
+            *([card(heading(t("How to put it out"), S.TITLE_MEDIUM), text(d.notice, S.BODY_LARGE))] if d.notice else []),
+            card(text(d.next_text, S.TITLE_MEDIUM)),
+        ]
+    return ft.View(route=r.url, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, appbar=shell.appbar(title, actions=False), scroll=ft.ScrollMode.AUTO, padding=12,
+                   controls=[shell.banner_slot(), *controls])

@@ -1,0 +1,42 @@
+"""Notification list and the sections still to come."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from app.viewmodels.routes import Route
+from app.views.widgets import S, card, notice_tile, text
+
+SECTIONS = {"/handbook": ("Handbook", "The mother-and-child handbook"),
+            "/pay": ("Pay", "Payments and payslips"),
+            "/city": ("City", "City information and open data")}
+
+
+def build_notifications(shell, r: Route) -> ft.View:
+    t = shell.vm.t
+    shell.vm.banners.clear()  # the list shows them all
+    notices = shell.vm.notices()
+    controls: list[ft.Control] = [shell.sync_slot()]
+    if notices:
+        controls += [card(notice_tile(n)) for n in notices]
+    else:
+        controls.append(text(t("No notices yet."), S.BODY_LARGE))
+    return ft.View(route=r.url, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, appbar=shell.appbar(t("Notifications"), actions=False), controls=controls,
+                   scroll=ft.ScrollMode.AUTO, padding=12)
+
+
+def build_coming_soon(shell, r: Route) -> ft.View:
+    t = shell.vm.t
+    title, what = SECTIONS[r.path]
+    # N_-style: the titles above are extracted through these t() calls
+    names = {"Handbook": t("Handbook"), "Pay": t("Pay"), "City": t("City")}
+    whats = {"The mother-and-child handbook": t("The mother-and-child handbook"),
+             "Payments and payslips": t("Payments and payslips"),
+             "City information and open data": t("City information and open data")}
+    return ft.View(route=r.url, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, appbar=shell.appbar(names[title]), navigation_bar=shell.navigation_bar(r),
+                   padding=12, scroll=ft.ScrollMode.AUTO, controls=[
+                       shell.banner_slot(),
+                       card(ft.Icon(ft.Icons.CONSTRUCTION, size=40, color=ft.Colors.PRIMARY),
+                            text(whats[what], S.TITLE_MEDIUM, weight=ft.FontWeight.BOLD),
+                            text(t("Coming soon: this section is not built yet."), S.BODY_LARGE)),
+                   ])

@@ -1,0 +1,189 @@
+"""The shell: routing (deep links, Back), bottom navigation, theme, banners.
+
+Every route change rebuilds ``page.views`` from the route's stack (see
+``app.viewmodels.routes``), so a deep link opens with a working Back button and a
+language switch re-renders every visible text without a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import flet as ft
+
+from app.viewmodels.app import AppViewModel
+from app.viewmodels.garbage import GarbageViewModel, SearchViewModel
+from app.viewmodels.onboarding import OnboardingViewModel
+from app.viewmodels.routes import TABS, Route, parse_route, stack
+from app.views import garbage, home, misc, onboarding, settings
+from app.views.theme import build_theme
+from app.views.widgets import alert_box, icon_button
+
+log = logging.getLogger("machi.app")
+FileSaver = Callable[[str, bytes, str], Awaitable[str | None]]
+
+
+class Shell:
+    def __init__(self, page: ft.Page, vm: AppViewModel, save_file: FileSaver):
+        self.page = page
+        self.vm = vm
+        self.save_file = save_file
+        self.garbage = GarbageViewModel(vm)
+        self.search = SearchViewModel(vm)
+        self.onboarding: OnboardingViewModel | None = None
+        self.route = Route("/")
+        self.banner_slots: list[ft.Container] = []
+        self.sync_slots: list[ft.Text] = []
+        self._shown: list[str] = []  # urls of the views on screen
+        self._rendered_language = vm.language
+        vm.subscribe(self._on_vm_change)
+
+    # ------------------------------------------------------------------ navigation
+    def start(self) -> None:
+        self.page.on_route_change = self._on_route_change
+        self.page.on_view_pop = self._on_view_pop
+        self.apply_theme()
+        self.render()
+
+    def go(self, url: str) -> None:
+        self.page.navigate(url)
+
+    def _on_route_change(self, e: ft.RouteChangeEvent) -> None:
+        self.render()
+
+    async def _on_view_pop(self, e: ft.ViewPopEvent) -> None:
+        routes = stack(self.route)
+        target = routes[-2].url if len(routes) > 1 else "/"
+        await self.page.push_route(target)
+
+    def apply_theme(self) -> None:
+        self.page.theme = build_theme(self.vm.settings.text_scale)
+        self.page.theme_mode = ft.ThemeMode.LIGHT
+
+    def render(self, force: bool = False) -> None:
+        """Show the current route.  Unchanged routes are not rebuilt (unless ``force``), so a
+        route event that only confirms what is on screen never resets a field being typed in."""
+        route = parse_route(self.page.route)
+        if self.vm.needs_onboarding and route.path != "/onboarding":
+            self.route = Route("/onboarding")
+            self._build([self.route], force)
+            self.go("/onboarding")
+            return
+        if route.path == "/onboarding" and self.onboarding is None:
+            self.onboarding = OnboardingViewModel(self.vm)
+        if route.path == "/garbage" and "month" in route.params:
+            self.garbage.set_month_param(route.params["month"])
+        if route.path == "/garbage/search" and route.params.get("q", "") != self.search.query:
+            self.search.set_query(route.params.get("q", ""))
+        self.route = route
+        self._build(stack(route), force)
+
+    def _build(self, routes: list[Route], force: bool = False) -> None:
+        urls = [r.url for r in routes]
+        if urls == self._shown and not force:
+            return
+        self._shown = urls
+        self.banner_slots = []
+        self.sync_slots = []
+        self.page.title = self.vm.t("Machi")
+        self.page.views.clear()
+        for r in routes:
+            self.page.views.append(self.build_view(r))
+        self.page.update()
+
+    def build_view(self, r: Route) -> ft.View:
+        builders = {
+            "/": home.build, "/garbage": garbage.build, "/garbage/search": garbage.build_search,
+            "/garbage/item": garbage.build_item, "/settings": settings.build, "/notifications": misc.build_notifications,
+            "/onboarding": onboarding.build, "/handbook": misc.build_coming_soon, "/pay": misc.build_coming_soon,
+            "/city": misc.build_coming_soon,
+        }
+        return builders[r.path](self, r)
+
+    def navigation_bar(self, r: Route) -> ft.NavigationBar:
+        t = self.vm.t
+        items = [(ft.Icons.HOME_OUTLINED, ft.Icons.HOME, t("Home")),
+                 (ft.Icons.DELETE_OUTLINE, ft.Icons.DELETE, t("Garbage")),
+                 (ft.Icons.MENU_BOOK_OUTLINED, ft.Icons.MENU_BOOK, t("Handbook")),
+                 (ft.Icons.PAYMENTS_OUTLINED, ft.Icons.PAYMENTS, t("Pay")),
+                 (ft.Icons.LOCATION_CITY_OUTLINED, ft.Icons.LOCATION_CITY, t("City"))]
+        return ft.NavigationBar(
+            selected_index=TABS.index(r.path) if r.path in TABS else 0,
+            label_behavior=ft.NavigationBarLabelBehavior.ALWAYS_SHOW,
+            destinations=[ft.NavigationBarDestination(icon=i, selected_icon=s, label=label) for i, s, label in items],
+            on_change=lambda e: self.go(TABS[e.control.selected_index]),
+        )
+
+    def appbar(self, title: str, *, actions: bool = True) -> ft.AppBar:
+        t = self.vm.t
+        acts: list[ft.Control] = []
+        if actions:
+            count = len(self.vm.banners)
+            bell = icon_button(ft.Icons.NOTIFICATIONS_OUTLINED,
+                               t("Notifications") + (f" ({count})" if count else ""),
+                               lambda e: self.go("/notifications"), badge=str(count) if count else None)
+            acts = [bell,
+                    icon_button(ft.Icons.SETTINGS_OUTLINED, t("Settings"), lambda e: self.go("/settings"))]
+        return ft.AppBar(title=ft.Text(title, theme_style=ft.TextThemeStyle.TITLE_LARGE), actions=acts)
+
+    # ------------------------------------------------------------------ banners
+    def banner_slot(self) -> ft.Container:
+        slot = ft.Container()
+        self._fill_banner(slot)
+        self.banner_slots.append(slot)
+        return slot
+
+    def sync_slot(self, style: ft.TextThemeStyle = ft.TextThemeStyle.BODY_MEDIUM) -> ft.Text:
+        """The "last synced / offline" line, kept current without rebuilding the screen."""
+        slot = ft.Text(self.sync_text(), theme_style=style, color=ft.Colors.ON_SURFACE_VARIANT)
+        self.sync_slots.append(slot)
+        return slot
+
+    def sync_text(self) -> str:
+        parts = [self.vm.last_sync_text()]
+        if self.vm.sync_state.online is False:
+            parts.append(self.vm.sync_state.message)
+        if self.vm.registration_text() and self.vm.settings.registration_pending:
+            parts.append(self.vm.registration_text())
+        return " · ".join(parts)
+
+    def _fill_banner(self, slot: ft.Container) -> None:
+        n = self.vm.banner()
+        slot.content = (alert_box(n, self.vm.t("Dismiss"), lambda e: self.vm.dismiss_banner())
+                        if n else None)
+        slot.visible = n is not None
+
+    def _on_vm_change(self, what: str) -> None:
+        try:
+            if what == "language" or what == "all" or self.vm.language != self._rendered_language:
+                self._rendered_language = self.vm.language
+                self.render(force=True)
+            elif what == "theme":
+                self.apply_theme()
+                self.render(force=True)
+            elif what == "notifications" and self.route.path in ("/", "/notifications"):
+                self.render(force=True)  # the feed and the list show the new items
+            elif what in ("notifications", "banner", "sync"):
+                for slot in self.banner_slots:
+                    self._fill_banner(slot)
+                for text in self.sync_slots:
+                    text.value = self.sync_text()
+                self.page.update()
+        except Exception:
+            log.exception("re-render after %s failed", what)
+
+    # ------------------------------------------------------------------ helpers for screens
+    def run(self, coro: Awaitable) -> None:
+        """Run a view-model coroutine from a click handler, logging failures."""
+        async def wrapped():
+            try:
+                await coro
+            except Exception:
+                log.exception("action failed")
+        asyncio.create_task(wrapped())
+
+    def snack(self, message: str) -> None:
+        self.page.show_dialog(ft.SnackBar(ft.Text(message), show_close_icon=True,
+                                          close_icon_color=ft.Colors.ON_INVERSE_SURFACE))

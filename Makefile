@@ -44,3 +44,5 @@ test-e2e: install system-deps
 
 bench: install
 	$(PY) -m benchmarks.garbage.bench
+	$(PY) -m benchmarks.push.bench --db both
+	$(PY) -m benchmarks.app.bench_app --runs 5

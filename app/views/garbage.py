@@ -15,11 +15,11 @@ def build(shell, r: Route) -> ft.View:
     controls: list[ft.Control] = [shell.banner_slot()]
     if vm.area is None:
         controls.append(card(text(t("Choose your area to see your collection days."), S.BODY_LARGE),
-                             ft.FilledButton(t("Set up"), icon=ft.Icons.PLACE, on_click=lambda e: _restart(shell))))
+                             ft.FilledButton(t("Set up"), icon=ft.Icons.PLACE, on_click=lambda e: shell.restart_onboarding())))
     warn = g.month_warning()
     if warn:
         controls.append(warning(warn, ft.TextButton(t("Show the months the data covers"),
-                                                    on_click=lambda e: _to_data_period(shell))))
+                                                    on_click=lambda e: shell.go_to_data_period())))
     controls.append(ft.FilledTonalButton(t("Search: how do I throw this away?"), icon=ft.Icons.SEARCH,
                                          on_click=lambda e: shell.go("/garbage/search")))
     if vm.area is not None:
@@ -117,17 +117,6 @@ def _cell(shell, c: DayCell, refresh) -> ft.Control:
                         container=True, on_tap=select, content=box)
 
 
-def _to_data_period(shell) -> None:
-    shell.garbage.go_to_data_period()
-    shell.go(f"/garbage?month={shell.garbage.month:%Y-%m}")
-
-
-def _restart(shell) -> None:
-    async def go():
-        await shell.vm.restart_onboarding()
-        shell.onboarding = None
-        shell.go("/onboarding")
-    shell.run(go())
 
 
 def _save_ics(shell) -> None:

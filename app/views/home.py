@@ -16,14 +16,14 @@ def build(shell, r: Route) -> ft.View:
         controls.append(alert_box(feed.alert))
     if feed.validity_warning:
         controls.append(warning(feed.validity_warning, ft.TextButton(
-            t("Show the months the data covers"), on_click=lambda e: _to_data_period(shell))))
+            t("Show the months the data covers"), on_click=lambda e: shell.go_to_data_period())))
     if feed.area_name:
         controls.append(text(t("Your area: {area}", area=feed.area_name), S.TITLE_MEDIUM))
         controls.extend(day_card(c) for c in feed.cards)
     else:
         controls.append(card(text(t("Choose your area to see your collection days."), S.BODY_LARGE),
                              ft.FilledButton(t("Set up"), icon=ft.Icons.PLACE,
-                                             on_click=lambda e: _restart(shell))))
+                                             on_click=lambda e: shell.restart_onboarding())))
     controls.append(card(
         heading(t("Upcoming reminders"), S.TITLE_MEDIUM),
         *([text(x, S.BODY_LARGE) for x in feed.reminders] or [text(vm.reminder_description(), S.BODY_LARGE)]),
@@ -38,14 +38,3 @@ def build(shell, r: Route) -> ft.View:
                    scroll=ft.ScrollMode.AUTO, controls=controls, padding=12)
 
 
-def _to_data_period(shell) -> None:
-    shell.garbage.go_to_data_period()
-    shell.go(f"/garbage?month={shell.garbage.month:%Y-%m}")
-
-
-def _restart(shell) -> None:
-    async def go():
-        await shell.vm.restart_onboarding()
-        shell.onboarding = None
-        shell.go("/onboarding")
-    shell.run(go())

@@ -20,11 +20,6 @@ def build(shell, r: Route) -> ft.View:
     async def scale(e):
         await vm.set_text_scale(float(e.control.value))
 
-    async def restart(e):
-        await vm.restart_onboarding()
-        shell.onboarding = None
-        shell.go("/onboarding")
-
     override = ft.TextField(label=t("Date override (YYYY-MM-DD)"), value=vm.settings.date_override or "",
                             text_style=label, width=260 * min(vm.settings.text_scale, 1.4))
 
@@ -49,7 +44,7 @@ def build(shell, r: Route) -> ft.View:
         card(heading(t("Area and reminders"), S.TITLE_MEDIUM),
              text(t("Your area: {area}", area=area.name) if area else t("No area chosen"), S.BODY_LARGE),
              text(vm.reminder_description(), S.BODY_LARGE),
-             ft.OutlinedButton(t("Set up again"), icon=ft.Icons.RESTART_ALT, on_click=restart)),
+             ft.OutlinedButton(t("Set up again"), icon=ft.Icons.RESTART_ALT, on_click=lambda e: shell.restart_onboarding())),
         card(heading(t("Connection"), S.TITLE_MEDIUM),
              shell.sync_slot(S.BODY_LARGE),
              *([text(vm.registration_text(), S.BODY_LARGE)] if vm.registration_text() else []),

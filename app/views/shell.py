@@ -50,6 +50,18 @@ class Shell:
     def go(self, url: str) -> None:
         self.page.navigate(url)
 
+    def go_to_data_period(self) -> None:
+        """Open the calendar on a month the city's garbage data covers."""
+        self.garbage.go_to_data_period()
+        self.go(f"/garbage?month={self.garbage.month:%Y-%m}")
+
+    def restart_onboarding(self) -> None:
+        async def go():
+            await self.vm.restart_onboarding()
+            self.onboarding = None
+            self.go("/onboarding")
+        self.run(go())
+
     def _on_route_change(self, e: ft.RouteChangeEvent) -> None:
         self.render()
 

@@ -41,6 +41,18 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def aware_utc(v: dt.datetime | None) -> dt.datetime | None:
+    """Validator for API datetimes: an offset is required; stored as UTC, within 2000-2100."""
+    if v is None:
+        return None
+    if v.tzinfo is None or v.utcoffset() is None:
+        raise ValueError("a time zone is required, e.g. 2014-05-07T10:00:00+09:00")
+    v = v.astimezone(dt.UTC)
+    if not 2000 <= v.year <= 2100:
+        raise ValueError("must be between the years 2000 and 2100")
+    return v
+
+
 class UTCDateTime(TypeDecorator):
     """Aware UTC datetimes in Python, naive UTC in the database (same on SQLite and PostgreSQL)."""
 
@@ -146,25 +158,23 @@ def alembic_config(url: str):
     return cfg
 
 
-def migrate(url: str, revision: str = "head") -> None:
-    """Bring the database at ``url`` to ``revision`` (idempotent)."""
+def _alembic(action: str, url: str, revision: str) -> None:
     from alembic import command
 
     engine = get_engine(url)
     with engine.begin() as conn:
         cfg = alembic_config(url)
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        getattr(command, action)(cfg, revision)
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` to ``revision`` (idempotent)."""
+    _alembic("upgrade", url, revision)
 
 
 def downgrade(url: str, revision: str = "base") -> None:
-    from alembic import command
-
-    engine = get_engine(url)
-    with engine.begin() as conn:
-        cfg = alembic_config(url)
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
+    _alembic("downgrade", url, revision)
 
 
 def current_revision(url: str) -> str | None:

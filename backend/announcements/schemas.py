@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from backend.db import aware_utc
 from backend.delivery.messages import EVENTS, SEVERITIES
 from backend.subscriptions.schemas import NewsCategory
 from core.i18n import UnknownLanguage, normalize_language
@@ -37,15 +38,6 @@ Title = Annotated[dict[str, str], Field(max_length=9), AfterValidator(_texts(200
 Body = Annotated[dict[str, str], Field(max_length=9), AfterValidator(_texts(1500))]
 
 
-def _aware(v: dt.datetime | None) -> dt.datetime | None:
-    if v is None:
-        return None
-    if v.tzinfo is None or v.utcoffset() is None:
-        raise ValueError("a time zone is required, e.g. 2014-05-07T10:00:00+09:00")
-    v = v.astimezone(dt.UTC)
-    if not 2000 <= v.year <= 2100:
-        raise ValueError("must be between the years 2000 and 2100")
-    return v
 
 
 class AnnouncementIn(BaseModel):
@@ -60,7 +52,7 @@ class AnnouncementIn(BaseModel):
     send_at: dt.datetime | None = Field(None, description="Default: now.")
     expires_at: dt.datetime | None = Field(None, description="Default: send_at + MACHI_ANNOUNCEMENT_TTL_HOURS.")
 
-    _a = field_validator("send_at", "expires_at")(_aware)
+    _a = field_validator("send_at", "expires_at")(aware_utc)
 
 
 class AlertIn(BaseModel):
@@ -76,7 +68,7 @@ class AlertIn(BaseModel):
     areas: list[str] | None = Field(None, min_length=1, max_length=500)
     expires: dt.datetime = Field(description="When the alert stops being relevant (undelivered copies are dropped).")
 
-    _a = field_validator("expires")(_aware)
+    _a = field_validator("expires")(aware_utc)
 
 
 class AnnouncementOut(BaseModel):

@@ -4,6 +4,8 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from backend.db import aware_utc
+
 KEY_PATTERN = r"^[A-Za-z0-9._:-]{1,120}$"
 MAX_REMINDERS = 500
 
@@ -18,15 +20,7 @@ class AppReminderIn(BaseModel):
                                                  examples=[{"vaccine": "mr", "dose": 1}],
                                                  description="Codes only (vaccine id, dose, tax id, due date).")
 
-    @field_validator("send_at")
-    @classmethod
-    def _aware(cls, v: dt.datetime) -> dt.datetime:
-        if v.tzinfo is None or v.utcoffset() is None:
-            raise ValueError("send_at needs a time zone, e.g. 2014-05-07T10:00:00Z")
-        v = v.astimezone(dt.UTC)
-        if not 2000 <= v.year <= 2100:
-            raise ValueError("send_at must be between the years 2000 and 2100")
-        return v
+    _aware = field_validator("send_at")(aware_utc)
 
 
 class AppReminderOut(BaseModel):

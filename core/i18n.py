@@ -93,13 +93,6 @@ def translations(lang: str) -> Translations:
     return Translations(buf, domain=DOMAIN)
 
 
-def gettext(lang: str, message: str) -> str:
-    return translations(lang).gettext(message)
-
-
-def ngettext(lang: str, singular: str, plural: str, n: int) -> str:
-    return translations(lang).ngettext(singular, plural, n)
-
 
 class Translator:
     """Bound helpers for one language: ``t = Translator("vi"); t("Garbage")``."""

@@ -40,10 +40,6 @@ def is_holiday(day: dt.date) -> bool:
     return day in _jp_holidays(day.year)
 
 
-def holiday_name(day: dt.date, language: str = "ja") -> str | None:
-    names = holidays.country_holidays("JP", years=day.year, language="ja" if language.startswith("ja") else "en_US")
-    return names.get(day)
-
 
 @dataclass(frozen=True)
 class Collection:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 from functools import cache
 from pathlib import Path
 
@@ -134,18 +135,16 @@ class Translator:
         return babel_locale(lang).get_display_name(babel_locale(lang)) or lang
 
 
-_PLACEHOLDER = __import__("re").compile(r"\{(\w*)[^{}]*\}")
+_PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
 
 
 def check_catalogs(template: Path | None = None) -> list[str]:
     """Problems in the catalogs: a message of the template missing or untranslated in a
     language, a fuzzy entry, a broken placeholder ({name} sets differ), or a plural without
     every form.  An empty list means every language is complete."""
-    from babel.messages.pofile import read_po as _read
-
     template = template or locales_dir() / f"{DOMAIN}.pot"
     with template.open("rb") as fh:
-        pot = _read(fh)
+        pot = read_po(fh)
     wanted = {m.id for m in pot if m.id}
     problems: list[str] = []
     for lang in LANGUAGES:
@@ -154,7 +153,7 @@ def check_catalogs(template: Path | None = None) -> list[str]:
             problems.append(f"{lang}: no catalog {po}")
             continue
         with po.open("rb") as fh:
-            catalog = _read(fh, locale=lang)
+            catalog = read_po(fh, locale=lang)
         have = {m.id: m for m in catalog if m.id}
         for mid in sorted(wanted, key=str):
             msg = have.get(mid)

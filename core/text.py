@@ -11,6 +11,7 @@ Three levels, each a tiny pure function:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -70,3 +71,17 @@ def romaji_key(value: str) -> str:
 
 def is_ascii_word(value: str) -> bool:
     return bool(value) and all(ord(ch) < 128 for ch in value)
+
+
+@functools.cache
+def _kakasi():
+    # pykakasi loads its dictionaries when an instance is made (~0.7 s): only when a reading is
+    # first needed (importing a city, building a search index), never at every command start.
+    import pykakasi
+
+    return pykakasi.kakasi()
+
+
+def kakasi_convert(text: str) -> list[dict]:
+    """pykakasi's segments of ``text`` (keys ``hira``, ``hepburn``, ...), one shared instance."""
+    return _kakasi().convert(text)

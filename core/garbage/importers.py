@@ -16,27 +16,22 @@ import hashlib
 import re
 from pathlib import Path
 
-import pykakasi
-
 from core.csvread import ImportFailed, Issue, Report, Table, read_table
 from core.garbage.model import Area, Category, CityGarbage, Item, Validity
 from core.garbage.rules import Closure, Closures, Dates, RuleSyntaxError, Schedule, parse_cell
-from core.text import clean_cell, katakana_to_hiragana, lookup_key
+from core.text import clean_cell, kakasi_convert, katakana_to_hiragana, lookup_key
 
 # Accessible fallback colours for categories that bring none (Okabe-Ito palette, darkened).
 PALETTE = ["#b35900", "#0067a5", "#007a5e", "#8f6b00", "#00638a", "#a63c00", "#9c4f82", "#555555"]
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
-_kakasi = pykakasi.kakasi()
-
-
 def reading_of(text: str) -> str:
     """Hiragana reading of a Japanese name (pykakasi's dictionary reading)."""
-    return "".join(part["hira"] for part in _kakasi.convert(text)).replace(" ", "")
+    return "".join(part["hira"] for part in kakasi_convert(text)).replace(" ", "")
 
 
 def romaji_of(text: str) -> str:
-    return "".join(part["hepburn"] for part in _kakasi.convert(text))
+    return "".join(part["hepburn"] for part in kakasi_convert(text))
 
 
 def slug_id(label: str, taken: set[str]) -> str:

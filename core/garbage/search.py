@@ -17,11 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import pykakasi
 from rapidfuzz import fuzz, process
 
 from core.garbage.model import Item
-from core.text import is_ascii_word, kana_key, lookup_key, romaji_key
+from core.text import is_ascii_word, kakasi_convert, kana_key, lookup_key, romaji_key
 
 EXACT, PREFIX, SUBSTRING, FUZZY = 4, 3, 2, 1
 # やさしい日本語 writes readings after kanji: 燃(も)えるごみ.  Search both 燃えるごみ and もえるごみ.
@@ -34,11 +33,8 @@ def _ruby_variants(text: str) -> set[str]:
     return {text, _RUBY.sub(r"\1", text), _RUBY.sub(r"\2", text)}
 FUZZY_CUTOFF = 78.0
 
-_kakasi = pykakasi.kakasi()
-
-
 def _romaji(reading: str) -> str:
-    return "".join(p["hepburn"] for p in _kakasi.convert(reading))
+    return "".join(p["hepburn"] for p in kakasi_convert(reading))
 
 
 @dataclass(frozen=True)

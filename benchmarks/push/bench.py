@@ -3,6 +3,11 @@ languages; plan the 19:00 slot and deliver it through the real firebase-admin SD
 fake FCM server (a separate process); then p50/p99 latency of POST /v1/devices and GET
 inbox under load from a second process.  Prints figures; asserts nothing.
 
+It first measures the floor of the SDK path alone (no database, no planner): the CPU that
+firebase-admin's ``send_each_async`` and the fake server spend per message, and what that
+means for the slot on this machine's cores; and a fixed pure-Python loop, so figures taken
+on different days (this machine's speed varies with its neighbours) can be compared.
+
     .venv/bin/python -m benchmarks.push.bench --db sqlite
     .venv/bin/python -m benchmarks.push.bench --db postgresql --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 """
@@ -97,6 +102,52 @@ def seed(url: str, n: int) -> None:
             conn.execute(insert(GarbageSubscription.__table__), subs[i:i + 5000])
 
 
+def calibration(iterations: int = 5_000_000) -> float:
+    """Seconds of CPU for a fixed pure-Python loop: this machine's speed at the moment."""
+    c0 = time.process_time()
+    x = 0
+    for i in range(iterations):
+        x += i & 7
+    return time.process_time() - c0
+
+
+def sdk_floor(fcm_url: str, n: int, concurrency: int) -> dict:
+    """CPU per message of the SDK path alone: ``FcmTransport.send`` (firebase-admin
+    ``send_each_async``, batches of 500) to the fake server, with real rendered texts in the
+    nine languages.  Sender CPU is this process's; the fake's is read from /proc."""
+    import asyncio
+
+    from backend.delivery import messages
+    from backend.delivery.fcm import FcmTransport
+    from backend.delivery.transport import Outgoing
+    from backend.settings import Settings
+
+    settings = Settings(transport="fcm", fcm_endpoint=fcm_url, fcm_project_id="machi-dev",
+                        fcm_concurrency=concurrency)
+    now = dt.datetime(2014, 5, 7, 10, tzinfo=dt.UTC)
+    day = dt.date(2014, 5, 8)
+    texts = {lang: messages.garbage(lang, "matsusaka", day, ("burnable",), -1) for lang in LANGS}
+    out = [Outgoing(i, f"bench{i:06d}", f"garbage:matsusaka:a{i % 198:08x}:{day}", "garbage", 0,
+                    *texts[LANGS[i % len(LANGS)]], {"kind": "garbage", "city": "matsusaka", "date": str(day)},
+                    now + dt.timedelta(hours=3), 0, f"bench-token-{i:06d}-" + "x" * 140, "token",
+                    ("android", "ios")[i % 2]) for i in range(n)]
+    transport = FcmTransport(settings)
+
+    async def go() -> tuple[float, float, int]:
+        await transport.send(None, out[:100], now)  # connections, first-use imports
+        c0, w0, sent = time.process_time(), time.perf_counter(), 0
+        for i in range(0, n, 500):
+            sent += sum(r.outcome == "sent" for r in await transport.send(None, out[i:i + 500], now))
+        c, w = time.process_time() - c0, time.perf_counter() - w0
+        await transport.aclose()
+        return c, w, sent
+
+    try:
+        return dict(zip(("cpu", "wall", "sent"), asyncio.run(go())))
+    finally:
+        transport.close()
+
+
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU of a running process (Linux /proc), for the fake server's share."""
     try:
@@ -120,7 +171,8 @@ def run_slot(url: str, fcm_url: str, data_dir: Path, processes: int, concurrency
             "u=resource.getrusage(resource.RUSAGE_CHILDREN);"
             "r['wall']=w;r['peak_rss_mb']=u.ru_maxrss/1024;r['cpu_s']=u.ru_utime+u.ru_stime;"
             "print(json.dumps(r))")
-    out = subprocess.run([sys.executable, "-c", code, SLOT], cwd=REPO, env=env, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", code, SLOT], cwd=REPO, env=env, capture_output=True, text=True,
+                         check=False)  # a failed deliver is reported from its JSON line
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -177,6 +229,8 @@ def main() -> None:
     ap.add_argument("--latency-seconds", type=float, default=10.0)
     ap.add_argument("--processes", type=int, default=3,
                     help="MACHI_DISPATCH_PROCESSES for the PostgreSQL run (SQLite always uses one)")
+    ap.add_argument("--floor-messages", type=int, default=5_000,
+                    help="messages sent through the SDK alone to measure its CPU floor (0: skip)")
     ap.add_argument("--concurrency", type=int, default=4,
                     help="MACHI_FCM_CONCURRENCY: messages in flight per process (the loopback fake answers in "
                          "~0.2 ms, so more only adds httpcore pool overhead; real FCM needs ~100)")
@@ -188,6 +242,22 @@ def main() -> None:
     fcm_url = f"http://127.0.0.1:{fcm_port}"
     try:
         wait_http(f"{fcm_url}/_fake/messages", fake)
+        cores = os.cpu_count() or 1
+        print(f"[machine] {cores} cores; a fixed pure-Python loop (5M iterations) took {calibration():.2f} s of CPU "
+              f"(lower is faster; compare runs by it)", flush=True)
+        floor_ms = None
+        if args.floor_messages:
+            f0 = cpu_seconds(fake.pid)
+            f = sdk_floor(fcm_url, args.floor_messages, args.concurrency)
+            f1 = cpu_seconds(fake.pid)
+            httpx.post(f"{fcm_url}/_fake/reset")
+            sender_ms = 1e3 * f["cpu"] / max(f["sent"], 1)
+            fake_ms = 1e3 * (f1 - f0) / max(f["sent"], 1) if f0 is not None and f1 is not None else None
+            floor_ms = sender_ms + (fake_ms or 0.0)
+            print(f"[sdk] firebase-admin send_each_async -> fake FCM, no database: {f['sent']:,} messages in "
+                  f"{f['wall']:.2f} s ({f['sent'] / max(f['wall'], 1e-9):,.0f}/s, one process); CPU per message: "
+                  f"sender {sender_ms:.2f} ms + fake server "
+                  f"{'n/a (no /proc)' if fake_ms is None else f'{fake_ms:.2f} ms'}", flush=True)
         for kind in kinds:
             with tempfile.TemporaryDirectory() as tmpd:
                 tmp = Path(tmpd)
@@ -222,6 +292,10 @@ def main() -> None:
                           f"({1e6 * r['cpu_s'] / max(r['sent'], 1):,.0f} us per delivered message, planning "
                           f"included); fake FCM server {fake_cpu}; {os.cpu_count()} cores, load average before "
                           f"the slot {load_before}", flush=True)
+                    if floor_ms is not None:
+                        print(f"[{kind}]   floor: {r['sent']:,} messages x {floor_ms:.2f} ms of CPU on {cores} cores "
+                              f"= {r['sent'] * floor_ms / 1e3 / cores:.1f} s for the SDK path and the fake alone, "
+                              f"before any planning or database work (goal for the whole slot: 15 s)", flush=True)
                     lat = latency(url, tmp, args.latency_seconds)
                     for name, v in lat.items():
                         print(f"[{kind}]   {name}: {v['requests']} requests ({v['per_s']:.0f}/s) under 8 concurrent "

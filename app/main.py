@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from pathlib import Path
 
 import flet as ft
@@ -66,6 +67,8 @@ def make_main(config: AppConfig | None = None):
 
         shell = Shell(page, vm, save_file)
         shell.start()
+        # after the first screen is drawn: the search index, so the first search answers at once
+        threading.Thread(target=vm.repo.prepare_search, args=(vm.language,), name="search-index", daemon=True).start()
         stop = asyncio.Event()
 
         def closed(e=None):

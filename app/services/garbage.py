@@ -99,6 +99,11 @@ class GarbageRepository:
     def search(self, query: str, lang: str, limit: int = 30) -> list[dict]:
         return service.search(self.city, query, lang, limit) if query.strip() else []
 
+    def prepare_search(self, lang: str) -> None:
+        """Build the search index of ``lang`` now (readings need pykakasi's dictionaries, ~1 s),
+        so the first keystroke in 何ごみ検索 does not wait for it."""
+        service.search(self.city, "あ", lang, 1)
+
     def item(self, name_ja: str) -> Item | None:
         return next((i for i in self.city.garbage.items if i.name == name_ja), None)
 

@@ -266,6 +266,15 @@ async def test_search_petto_and_item_detail(repo):
     assert SearchViewModel(vm, "petto").results[0].chip.name == "Recyclables"
 
 
+def test_prepare_search_builds_the_index_ahead(repo):
+    service._index.cache_clear()
+    repo.prepare_search("vi")
+    info = service._index.cache_info()
+    assert info.currsize == 1 and info.misses == 1
+    assert repo.search("petto", "vi")[0]["name_ja"] == "ペットボトル"
+    assert service._index.cache_info().hits == info.hits + 1  # the search used the prepared index
+
+
 @pytest.mark.asyncio
 async def test_upcoming_reminders_and_ics(repo):
     vm = make_vm(repo)

@@ -14,7 +14,7 @@ from backend.delivery import planner
 from backend.delivery.dispatcher import deliver
 from backend.delivery.models import OutboxRow
 from backend.devices.models import Device
-from tests.backend.conftest import make_settings, register, subscribe
+from tests.backend.conftest import clear_outbox, make_settings, register, subscribe
 
 NOW = dt.datetime.fromisoformat("2014-05-07T19:00+09:00").astimezone(dt.UTC)
 
@@ -145,6 +145,7 @@ def test_quiet_hours_hold_a_reminder_and_late_reminders_expire(client, engine, s
 def test_planning_is_idempotent(client, engine, settings):
     for _ in range(3):
         subscribe(client, *register(client))
+    clear_outbox(engine)
     first = planner.plan(engine, settings, NOW)
     again = planner.plan(engine, settings, NOW)
     assert first.inserted == 3 and first.candidates == 3

@@ -16,7 +16,7 @@ from backend.delivery import planner
 from backend.delivery.dispatcher import Dispatcher
 from backend.delivery.models import DeliveryAttempt, OutboxRow, Pause
 from backend.devices.models import Device
-from tests.backend.conftest import register, subscribe
+from tests.backend.conftest import clear_outbox, register, subscribe
 
 NOW = dt.datetime.fromisoformat("2014-05-07T19:00+09:00").astimezone(dt.UTC)
 
@@ -46,6 +46,7 @@ def _setup(client, engine, settings, tokens: dict[str, tuple[str, str]]) -> dict
         device_id, headers = register(client, "en", token=token, platform=platform)
         subscribe(client, device_id, headers)
         ids[name] = device_id
+    clear_outbox(engine)
     planner.plan(engine, settings, NOW)
     return ids
 

@@ -25,6 +25,7 @@ from core.text import clean_cell, kakasi_convert, katakana_to_hiragana, lookup_k
 PALETTE = ["#b35900", "#0067a5", "#007a5e", "#8f6b00", "#00638a", "#a63c00", "#9c4f82", "#555555"]
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
+
 def reading_of(text: str) -> str:
     """Hiragana reading of a Japanese name (pykakasi's dictionary reading)."""
     return "".join(part["hira"] for part in kakasi_convert(text)).replace(" ", "")

@@ -31,7 +31,10 @@ def _ruby_variants(text: str) -> set[str]:
     if not _RUBY.search(text):
         return {text}
     return {text, _RUBY.sub(r"\1", text), _RUBY.sub(r"\2", text)}
+
+
 FUZZY_CUTOFF = 78.0
+
 
 def _romaji(reading: str) -> str:
     return "".join(p["hepburn"] for p in kakasi_convert(reading))

@@ -6,17 +6,27 @@ Every item gets a few search keys, built once per (city, language):
 * its name (NFKC, case-folded, katakana folded to hiragana),
 * its reading in hiragana,
 * the Hepburn romaji of the reading, folded by ``core.text.romaji_key``,
-* its synonyms and its translated name in the chosen language.
+* its synonyms and its translated name in the chosen language,
+* for a language Snowball stems (English, Portuguese, Spanish, ...): the word stems of the
+  translated name, so ``battery`` and ``dry battery`` find "Dry-cell batteries" and ``pilha seca``
+  finds "Pilhas secas" (``snowballstemmer``, pure Python).  Japanese, Chinese, Korean, Vietnamese
+  and Tagalog have no Snowball stemmer and are matched as they are.
 
-Ranking: exact match, then prefix, then substring, then fuzzy (rapidfuzz) above a cut-off.
-Within a tier, a shorter key wins (a closer match), then the dictionary order.
+Ranking: exact match, then prefix, then substring (or every query word's stem among the name's
+stems), then fuzzy (rapidfuzz) above a cut-off.  Within a tier, a shorter key wins (a closer
+match), then the dictionary order.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
+from functools import cache
 
+import snowballstemmer
+from babel import Locale, UnknownLocaleError
 from rapidfuzz import fuzz, process
 
 from core.garbage.model import Item
@@ -34,6 +44,28 @@ def _ruby_variants(text: str) -> set[str]:
 
 
 FUZZY_CUTOFF = 78.0
+_WORD = re.compile(r"\w+")
+
+
+@cache
+def stemmer_for(lang: str | None):
+    """Snowball's stemmer of ``lang`` (``en``, ``pt_BR``, ``es``...), or None when Snowball has none.
+
+    Snowball names its algorithms by the English name of the language, which Babel knows."""
+    if not lang:
+        return None
+    try:
+        code = Locale.parse(lang.split("@")[0]).language
+    except (ValueError, UnknownLocaleError):
+        return None
+    name = (Locale("en").languages.get(code) or "").lower()
+    return snowballstemmer.stemmer(name) if name in snowballstemmer.algorithms() else None
+
+
+def stems(stemmer, text: str) -> tuple[str, ...]:
+    """The word stems of ``text``: ``Dry-cell batteries`` -> ``("dri", "cell", "batteri")``."""
+    words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    return tuple(stemmer.stemWords(words)) if words else ()
 
 
 def _romaji(reading: str) -> str:
@@ -50,8 +82,10 @@ class Hit:
 
 
 class SearchIndex:
-    def __init__(self, items: list[Item], translated_names: dict[str, str] | None = None):
+    def __init__(self, items: list[Item], translated_names: dict[str, str] | None = None, lang: str | None = None):
         self.items = items
+        self._stemmer = stemmer_for(lang)
+        self._stem_keys: list[tuple[tuple[str, ...], int]] = []  # (stems of a translated name, item)
         keys: list[str] = []
         owners: list[int] = []
         romaji: list[str] = []
@@ -66,12 +100,20 @@ class SearchIndex:
                 if text:
                     keys.append(text)
                     owners.append(n)
+            if self._stemmer is not None and translated_names.get(item.name):
+                self._stem_keys.append((stems(self._stemmer, translated_names[item.name]), n))
             reading = item.reading or item.name
             r = romaji_key(_romaji(reading))
             if r:
                 romaji.append(r)
                 romaji_owners.append(n)
         self._keys, self._owners = keys, owners
+        self._postings: dict[str, set[int]] = {}  # stem -> the stem keys that contain it
+        for k, (key, _) in enumerate(self._stem_keys):
+            for stem in key:
+                self._postings.setdefault(stem, set()).add(k)
+        self._vocabulary = sorted(self._postings)
+        self._heads: dict[tuple[int, int], list[str]] = {}
         self._romaji, self._romaji_owners = romaji, romaji_owners
 
     def search(self, query: str, limit: int = 10) -> list[Hit]:
@@ -93,6 +135,8 @@ class SearchIndex:
                 offer(n, tier, 100.0 * len(query_key) / len(key), key)
 
         scan(q, self._keys, self._owners)
+        if self._stemmer is not None:
+            self._scan_stems(query, offer)
         rq = romaji_key(query) if is_ascii_word(lookup_key(query)) else ""
         if rq:
             scan(rq, self._romaji, self._romaji_owners)
@@ -103,11 +147,34 @@ class SearchIndex:
         hits = sorted(best.values(), key=lambda h: (-h.tier, -h.score, len(h.item.name), h.order))
         return hits[:limit]
 
-    @staticmethod
-    def _fuzzy(q: str, keys: list[str], owners: list[int], offer) -> None:
+    def _scan_stems(self, query: str, offer) -> None:
+        """Every query word's stem is a word stem of the name (the last word may be a prefix,
+        as it is being typed): ``dry battery`` -> "Dry-cell batteries"."""
+        wanted = stems(self._stemmer, query)
+        if not wanted:
+            return
+        *whole, last = wanted
+        raw_last = _WORD.findall(unicodedata.normalize("NFKC", query).casefold())[-1]
+        postings = self._postings
+        found: set[int] = set()
+        for prefix in {last, raw_last}:  # the stems of the vocabulary that start with the last word
+            i = bisect_left(self._vocabulary, prefix)
+            while i < len(self._vocabulary) and self._vocabulary[i].startswith(prefix):
+                found |= postings[self._vocabulary[i]]
+                i += 1
+        for w in whole:
+            found &= postings.get(w, set())
+        for k in found:
+            key, n = self._stem_keys[k]
+            tier = EXACT if sorted(key) == sorted(wanted) else SUBSTRING
+            offer(n, tier, 100.0 * len(wanted) / len(key), " ".join(key))
+
+    def _fuzzy(self, q: str, keys: list[str], owners: list[int], offer) -> None:
         # Compare the query with the start of each key (as long as the query, plus slack),
         # so that a typo in a prefix ("pettobotoru" -> "petobotoru") still counts.
         window = len(q) + 2
-        heads = [k[:window] for k in keys]
+        heads = self._heads.get((id(keys), window))
+        if heads is None:  # the heads of one window length, cut once per index
+            heads = self._heads[id(keys), window] = [k[:window] for k in keys]
         for _, score, i in process.extract(q, heads, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=50):
             offer(owners[i], FUZZY, score, keys[i])

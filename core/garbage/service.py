@@ -105,7 +105,7 @@ def next_dates(city: City, area: Area, on: dt.date) -> dict[str, str | None]:
 @lru_cache(maxsize=32)
 def _index(city: City, lang: str) -> SearchIndex:
     names = {} if lang == "ja" else city.garbage_translations(lang)["items"]
-    return SearchIndex(city.garbage.items, names)
+    return SearchIndex(city.garbage.items, names, lang)
 
 
 def search(city: City, query: str, lang: str, limit: int = 10) -> list[dict]:

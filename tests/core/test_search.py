@@ -109,3 +109,36 @@ def test_easy_japanese_names_are_found_with_or_without_their_readings(city):
     for query, expected in [("ふるいふく", "衣類（古着）"), ("古い服", "衣類（古着）"), ("おかしのはこ", "菓子箱（紙製）")]:
         hit = index.search(query, 1)[0]
         assert (hit.item.name, hit.tier >= SUBSTRING) == (expected, True), query
+
+
+# ---------------------------------------------------------------- word forms (Snowball stemmer)
+
+@pytest.mark.parametrize("lang, query, name", [
+    ("en", "battery", "Dry-cell batteries"), ("en", "dry battery", "Dry-cell batteries"),
+    ("en", "batteries", "Dry-cell batteries"), ("en", "dry cell battery", "Dry-cell batteries"),
+    ("en", "umbrella", "Umbrellas (frame)"), ("pt_BR", "pilha seca", "Pilhas secas"),
+    ("es", "pila seca", "Pilas secas"),
+])
+def test_singular_plural_and_inflections_find_the_item(city, lang, query, name):
+    assert name in [h["name"] for h in search(city, query, lang, limit=5)]
+
+
+def test_stemming_is_what_finds_the_singular():
+    from core.garbage.model import Item
+
+    items = [Item("乾電池", "hazardous"), Item("電池カバー", "burnable")]
+    names = {"乾電池": "Dry-cell batteries", "電池カバー": "Battery covers"}
+    assert SearchIndex(items, names).search("dry battery") == []  # without a stemmer: no match
+    hits = SearchIndex(items, names, "en").search("dry battery")
+    assert [h.item.name for h in hits] == ["乾電池"]  # every query word must be there
+    assert [h.item.name for h in SearchIndex(items, names, "en").search("battery")] == ["電池カバー", "乾電池"]
+
+
+def test_stemmers_come_from_snowball_for_the_languages_it_covers():
+    from core.garbage.search import stemmer_for, stems
+
+    assert stems(stemmer_for("en"), "Dry-cell batteries") == ("dri", "cell", "batteri")
+    for lang in ("en", "pt_BR", "es"):
+        assert stemmer_for(lang) is not None, lang
+    for lang in ("ja", "ja@easy", "zh_Hans", "ko", "vi", "tl", None):
+        assert stemmer_for(lang) is None, lang

@@ -10,7 +10,7 @@ from backend.announcements.models import Announcement
 from backend.announcements.schemas import AlertIn, AnnouncementIn, AnnouncementOut
 from backend.db import utcnow
 from backend.delivery import messages
-from backend.delivery.planner import _row, hm, insert_rows, quiet_release, zone
+from backend.delivery.planner import hm, insert_rows, outbox_row, quiet_release, zone
 from backend.devices.models import Device
 from backend.errors import ApiError
 from backend.settings import Settings
@@ -65,8 +65,8 @@ def fan_out(db: Session, ann: Announcement, now: dt.datetime) -> int:
             data.update(severity=ann.severity, event=ann.event)
         else:
             data["category"] = ann.category
-        rows.append(_row(r.id, key, ann.kind, title, body, data, send, ann.expires_at, now,
-                         priority=1 if ann.kind == "alert" else 0))
+        rows.append(outbox_row(r.id, key, ann.kind, title, body, data, send, ann.expires_at, now,
+                               priority=1 if ann.kind == "alert" else 0))
     insert_rows(db.connection(), rows)
     return len(rows)
 

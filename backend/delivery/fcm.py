@@ -184,9 +184,8 @@ def classify(exc: Exception, quota_min: float) -> Result:
             return Result("failed", error_code="INVALID_TOKEN", detail=text, delete_token=True)
         return Result("failed", error_code="INVALID_ARGUMENT", detail=text)
     if isinstance(exc, exceptions.FirebaseError):
-        return Result("retry", error_code=str(exc.code or "UNKNOWN"), detail=text, retry_after=retry_after(exc),
-                      backoff=True)
-    return Result("retry", error_code="TRANSPORT_ERROR", detail=f"{type(exc).__name__}: {text}", backoff=True)
+        return Result("retry", error_code=str(exc.code or "UNKNOWN"), detail=text, retry_after=retry_after(exc))
+    return Result("retry", error_code="TRANSPORT_ERROR", detail=f"{type(exc).__name__}: {text}")
 
 
 class FcmTransport:

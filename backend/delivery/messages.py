@@ -8,6 +8,7 @@ from functools import lru_cache
 from babel.dates import format_time
 
 from core.city import load_city
+from core.garbage.ics import put_out_by
 from core.garbage.service import category_name
 from core.i18n import Translator
 
@@ -23,10 +24,6 @@ EVENTS = {
     "flood": N_("Flood"), "landslide": N_("Landslide"), "typhoon": N_("Typhoon"), "heat": N_("Heatstroke"),
     "evacuation": N_("Evacuation"), "other": N_("Emergency"),
 }
-
-
-def put_out_by(city) -> dt.time:
-    return dt.time.fromisoformat(city.meta.get("garbage", {}).get("put_out_by", "08:30"))
 
 
 @lru_cache(maxsize=4096)

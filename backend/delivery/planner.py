@@ -32,6 +32,7 @@ from backend.settings import Settings
 from backend.subscriptions.models import GarbageSubscription
 from core.city import CityNotFound, load_city
 from core.garbage import calendar as cal
+from core.garbage.ics import put_out_by
 from core.garbage.service import AreaNotFound, find_area
 
 log = logging.getLogger("machi.planner")
@@ -105,7 +106,7 @@ def garbage_occurrences(city_slug: str, area_id: str, tz_name: str, time_hm: str
     tz, city_tz = zone(tz_name), zone(city.timezone)
     first = start.astimezone(tz).date() - dt.timedelta(days=day_offset) - DAY
     last = end.astimezone(tz).date() - dt.timedelta(days=day_offset) + DAY
-    deadline_time = messages.put_out_by(city)
+    deadline_time = put_out_by(city)
     at = hm(time_hm)
     out = []
     for day, cats in _collections(city_slug, area_id, first, last):
@@ -137,8 +138,9 @@ def _quiet(start: str | None, end: str | None):
     return (hm(start), hm(end)) if start and end else None
 
 
-def _row(device_id: str, key: str, kind: str, title: str, body: str, data: dict, send: dt.datetime,
-         expires: dt.datetime, now: dt.datetime, priority: int = 0) -> dict:
+def outbox_row(device_id: str, key: str, kind: str, title: str, body: str, data: dict, send: dt.datetime,
+               expires: dt.datetime, now: dt.datetime, priority: int = 0) -> dict:
+    """One pending outbox row, ready for ``insert_rows`` (texts cut to the column sizes)."""
     return {"device_id": device_id, "occurrence_key": key, "kind": kind, "priority": priority, "title": title[:300],
             "body": body[:2000], "data": data, "send_at": send, "expires_at": expires, "status": PENDING,
             "attempts": 0, "next_attempt_at": send, "created_at": now, "updated_at": now}
@@ -171,7 +173,7 @@ def _garbage_rows(conn: Connection, settings: Settings, now: dt.datetime, start:
             title, body = messages.garbage(r.locale, r.city, o.day, o.categories, r.day_offset)
             data = {"kind": "garbage", "city": r.city, "area_id": r.area_id, "date": o.day.isoformat(),
                     "categories": ",".join(o.categories)}
-            rows.append(_row(r.device_id, o.key, "garbage", title, body, data, o.send_at, o.expires_at, now))
+            rows.append(outbox_row(r.device_id, o.key, "garbage", title, body, data, o.send_at, o.expires_at, now))
     return rows
 
 
@@ -198,7 +200,7 @@ def _app_rows(conn: Connection, settings: Settings, now: dt.datetime, start: dt.
             log.error("cannot render app reminder %s of %s: %s", r.occurrence_key, r.device_id, exc)
             continue
         data = {"kind": "app", "template": r.template, **{k: str(v) for k, v in r.params.items()}}
-        rows.append(_row(r.device_id, f"app:{r.occurrence_key}", "app", title, body, data, send, exp, now))
+        rows.append(outbox_row(r.device_id, f"app:{r.occurrence_key}", "app", title, body, data, send, exp, now))
     return rows
 
 

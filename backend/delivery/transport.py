@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from sqlalchemy import Connection
@@ -35,11 +35,9 @@ class Result:
     error_code: str | None = None
     detail: str | None = None
     retry_after: float | None = None  # seconds; the server's Retry-After (or our minimum)
-    backoff: bool = False  # transient: exponential back-off with jitter
     delete_token: bool = False  # UNREGISTERED / SENDER_ID_MISMATCH / invalid token
     pause_platform: bool = False  # THIRD_PARTY_AUTH_ERROR
     quota: bool = False  # 429: back off the whole transport
-    extra: dict = field(default_factory=dict)
 
 
 class Transport(Protocol):

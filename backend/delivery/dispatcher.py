@@ -21,7 +21,8 @@ import socket
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, case, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.admin.models import AuditEntry
 from backend.db import is_sqlite, utcnow
@@ -219,11 +220,15 @@ class Dispatcher:
             conn.execute(insert(AuditEntry.__table__), audits)
 
     def _pause(self, conn: Connection, key: str, until: dt.datetime, reason: str) -> None:
-        current = conn.execute(select(p_t.c.until).where(p_t.c.key == key)).scalar()
-        if current is None:
-            conn.execute(insert(p_t).values(key=key, until=until, reason=reason))
-        elif current < until:
-            conn.execute(update(p_t).where(p_t.c.key == key).values(until=until, reason=reason))
+        """Pause ``key`` until ``until`` (or keep a later pause): one upsert, so dispatchers that
+        hit the same 429 at once never collide on the primary key."""
+        dialect = sqlite if is_sqlite(conn) else postgresql
+        stmt = dialect.insert(p_t).values(key=key, until=until, reason=reason)
+        later = stmt.excluded.until > p_t.c.until
+        conn.execute(stmt.on_conflict_do_update(
+            index_elements=[p_t.c.key],
+            set_={"until": case((later, stmt.excluded.until), else_=p_t.c.until),
+                  "reason": case((later, stmt.excluded.reason), else_=p_t.c.reason)}))
 
     # ------------------------------------------------------------------ runs
 

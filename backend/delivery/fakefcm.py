@@ -18,7 +18,9 @@ limit) and answers like FCM, including scripted errors:
 
 Script per target with ``FakeFCM.script(target, [...])`` in-process, or over HTTP:
 ``POST /_fake/script {"target", "responses", "sticky"}``; ``GET /_fake/messages``,
-``POST /_fake/reset``, ``POST /_fake/delay {"seconds"}``.  Tokens starting with
+``POST /_fake/reset``, ``POST /_fake/delay {"seconds"}``, ``POST /_fake/hold {"on"}``
+(``hold()``: every send answer waits, its request already recorded, until ``release()``;
+``held`` counts the waiting ones).  Tokens starting with
 ``fail-unregistered-``, ``fail-sender-``, ``fail-invalid-``, ``fail-quota-``,
 ``fail-unavailable-``, ``fail-auth-`` or ``fail-html-`` always get that error.
 """
@@ -171,6 +173,10 @@ class FakeFCM:
         self._server = None
         self._thread: threading.Thread | None = None
         self.url = ""
+        self._holding = False
+        self._gate: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.held = 0  # answers waiting for release()
 
     # ---------------------------------------------------------------- state
 
@@ -203,6 +209,33 @@ class FakeFCM:
             if target.startswith(prefix):
                 return reply
         return "ok"
+
+    def hold(self) -> None:
+        """From now on every send answer waits until ``release()`` (the request is recorded first)."""
+        with self.lock:
+            self._holding = True
+
+    def release(self) -> None:
+        """Let every held answer (and later ones) go."""
+        with self.lock:
+            self._holding = False
+            gate, loop, self._gate = self._gate, self._loop, None
+        if gate is not None and loop is not None:
+            loop.call_soon_threadsafe(gate.set)
+
+    async def _wait_if_held(self) -> None:
+        with self.lock:
+            if not self._holding:
+                return
+            if self._gate is None:
+                self._gate, self._loop = asyncio.Event(), asyncio.get_running_loop()
+            gate = self._gate
+            self.held += 1
+        try:
+            await gate.wait()
+        finally:
+            with self.lock:
+                self.held -= 1
 
     def requests_for(self, target: str) -> list[dict]:
         with self.lock:
@@ -245,6 +278,8 @@ class FakeFCM:
 
     async def handle(self, method: str, path: str, headers: dict, body: bytes):
         status, payload, hdrs, delay = self.respond(method, path, headers, body)
+        if not path.startswith("/_fake/"):
+            await self._wait_if_held()
         if delay:  # a slow answer keeps the sender's batch in flight
             await asyncio.sleep(delay)
         return status, payload, hdrs
@@ -340,6 +375,12 @@ class FakeFCM:
             except (KeyError, TypeError, ValueError) as exc:
                 return 400, {"error": str(exc)}, None
             return 200, {"ok": True}, None
+        if path == "/_fake/hold" and method == "POST":
+            if data.get("on", True):
+                self.hold()
+            else:
+                self.release()
+            return 200, {"ok": True, "held": self.held}, None
         if path == "/_fake/delay" and method == "POST":
             self.delay = float(data.get("seconds", 0))
             return 200, {"ok": True}, None
@@ -365,6 +406,7 @@ class FakeFCM:
         return self
 
     def stop(self) -> None:
+        self.release()
         if self._server is not None:
             self._server.should_exit = True
             if self._thread:

@@ -54,7 +54,7 @@ def make_main(config: AppConfig | None = None):
         prefs = ft.SharedPreferences()
         picker = ft.FilePicker()
         share = ft.Share()
-        client = BackendClient(config.api_url)
+        client = BackendClient(config.api_url, client_ip=page.client_ip if page.web else None)
         notifier = InboxNotificationService(client, platform_name(page))
         vm = AppViewModel(config, SettingsRepository(SharedPreferencesStore(prefs)), client, notifier)
         await vm.load(await device_locales(page))

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 from sqlalchemy import Engine, text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend import errors
 from backend.db import get_engine, utcnow
@@ -48,7 +49,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
-                    raise _TooBig()
+                    raise _TooBig(self.limit)
             return message
 
         async def tracking_send(message):
@@ -68,8 +69,12 @@ class BodyLimit:
         await resp(scope, receive, send)
 
 
-class _TooBig(Exception):
-    pass
+class _TooBig(StarletteHTTPException):
+    """Raised while the body streams in; an HTTPException, so FastAPI passes it on instead of
+    turning it into "400 error parsing the body", and the error handler answers 413."""
+
+    def __init__(self, limit: int):
+        super().__init__(413, f"request body is larger than {limit} bytes")
 
 
 class Health(BaseModel):
@@ -140,8 +145,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, w
                               "disaster alerts. Errors: {\"error\": {\"code\", \"message\", \"field\"?}}.")
     app.state.settings = settings
     app.state.engine = engine
-    app.state.register_limiter = RateLimiter(settings.rate_register_per_minute)
-    app.state.device_limiter = RateLimiter(settings.rate_device_per_minute)
+    app.state.trusted_proxies = settings.trusted_networks()
+    app.state.register_limiter = RateLimiter.per_hour(burst=settings.rate_register_burst,
+                                                      per_hour=settings.rate_register_per_hour)
+    app.state.device_limiter = RateLimiter.per_minute(settings.rate_device_per_minute)
+    app.state.auth_failure_limiter = RateLimiter.per_minute(settings.rate_auth_failures_per_minute)
+    app.state.admin_limiter = RateLimiter.per_minute(settings.rate_admin_per_minute)
     errors.install(app)
 
     from backend.admin.router import router as admin_router

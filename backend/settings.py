@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from backend.ratelimit import Network, parse_networks
 from core.city import default_data_dir
 
 
@@ -20,7 +21,6 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=default_data_dir, description="Data directory (SQLite file, city data).")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default sqlite:///<data_dir>/machi.db.")
-    city: str = Field("matsusaka", description="Default city slug.")
 
     transport: Literal["auto", "inbox", "fcm"] = Field(
         "auto", description="auto: FCM when credentials are configured, else the inbox.")
@@ -33,8 +33,27 @@ class Settings(BaseSettings):
 
     web_origin: str | None = Field(None, description="The web app's origin allowed by CORS (e.g. https://app.example.jp).")
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest accepted request body.")
-    rate_register_per_minute: int = Field(20, ge=1, description="Device registrations per client IP per minute.")
+    rate_register_burst: int = Field(
+        300, ge=1, description="Device registrations one client address may make at once (a shared Wi-Fi, a NAT).")
+    rate_register_per_hour: int = Field(
+        600, ge=1, description="Registrations per client address and hour once the burst is used up.")
     rate_device_per_minute: int = Field(240, ge=1, description="Requests per device per minute.")
+    rate_auth_failures_per_minute: int = Field(
+        10, ge=1, description="Failed authentications (401) per client address per minute; then 429.")
+    rate_admin_per_minute: int = Field(60, ge=1, description="Staff API requests per client address per minute.")
+    trusted_proxies: str = Field(
+        "127.0.0.1,::1", description="Comma-separated addresses/networks whose X-Forwarded-For is honoured (the web "
+                                     "app's server, a reverse proxy); empty: none.")
+
+    retention_outbox_days: int = Field(
+        30, ge=2, description="Notifications (outbox rows) are deleted this many days after they expire.")
+    retention_attempts_days: int = Field(30, ge=1, description="Delivery attempts are deleted after this many days.")
+    retention_inbox_days: int = Field(30, ge=1, description="Inbox items are deleted this many days after delivery.")
+    retention_audit_days: int = Field(365, ge=1, description="Audit log entries are deleted after this many days.")
+    retention_device_days: int = Field(
+        365, ge=1, description="A device not seen (no authenticated request) for this many days is removed with its "
+                               "subscriptions, reminders, notifications and inbox.")
+    retention_interval: float = Field(3600.0, gt=0, description="Seconds between retention runs inside the worker.")
 
     batch_size: int = Field(500, ge=1, le=500, description="Outbox rows claimed per batch (FCM max 500).")
     dispatch_processes: int = Field(
@@ -56,6 +75,15 @@ class Settings(BaseSettings):
         if v is not None and not v.strip():
             return None
         return v
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, v: str) -> str:
+        parse_networks(v)
+        return v
+
+    def trusted_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.trusted_proxies)
 
     def db_url(self) -> str:
         if self.database_url:

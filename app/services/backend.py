@@ -15,6 +15,7 @@ Every call after registration sends ``Authorization: Bearer <secret>``.  Error b
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,10 +96,18 @@ class InboxItem:
 
 
 class BackendClient:
-    def __init__(self, base_url: str, *, timeout: float = 5.0, transport: httpx.AsyncBaseTransport | None = None):
+    """``client_ip``: the resident's address when this runs in the web app's server (Flet's
+    ``page.client_ip``); it goes to the backend as ``X-Forwarded-For`` so that rate limits count
+    residents, not the server (the backend honours it only from MACHI_TRUSTED_PROXIES)."""
+
+    def __init__(self, base_url: str, *, timeout: float = 5.0, transport: httpx.AsyncBaseTransport | None = None,
+                 client_ip: str | None = None):
         self.base_url = base_url.rstrip("/")
+        headers = {"Accept": "application/json"}
+        if forwarded := _valid_ip(client_ip):
+            headers["X-Forwarded-For"] = forwarded
         self._client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport,
-                                         headers={"Accept": "application/json"})
+                                         headers=headers)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -145,6 +154,13 @@ class BackendClient:
         if not isinstance(items, list):
             raise BackendError(200, "bad_response", f"inbox answered {data!r}, expected {{items: [...]}}")
         return [InboxItem.from_json(i) for i in items]
+
+
+def _valid_ip(text: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text.strip())) if text else None
+    except ValueError:
+        return None
 
 
 def _error(response: httpx.Response) -> BackendError:

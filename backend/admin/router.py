@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -11,19 +11,22 @@ from sqlalchemy import func, select
 from backend.admin import service
 from backend.admin.models import ApiToken
 from backend.delivery.models import OutboxRow, Pause
-from backend.deps import DB, bearer_scheme
+from backend.deps import DB, auth_failed, bearer_scheme, check_auth_allowed
 from backend.devices.models import Device
-from backend.errors import ApiError, responses, unauthorized
+from backend.errors import ApiError, responses
 
 router = APIRouter(prefix="/v1/admin", tags=["staff"])
 StaffToken = ApiToken
 
 
 def staff(scope: str | None):
-    def dep(db: DB, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]) -> ApiToken:
+    def dep(request: Request, db: DB,
+            creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]) -> ApiToken:
+        ip = check_auth_allowed(request)
+        request.app.state.admin_limiter.check(ip, "staff requests from this address")
         token = service.check_token(db, creds.credentials if creds else None)
         if token is None:
-            raise unauthorized("missing, wrong or revoked staff token (machi admin create-token)")
+            raise auth_failed(request, ip, "missing, wrong or revoked staff token (machi admin create-token)")
         if scope is not None and not service.allows(token, scope):
             raise ApiError(403, "forbidden", f"this token has scope {token.scope!r}; {scope!r} or 'admin' is needed")
         db.commit()
@@ -47,7 +50,7 @@ class StatsOut(BaseModel):
     paused: dict[str, dt.datetime]
 
 
-@router.get("/audit", response_model=list[AuditOut], responses=responses(401, 403, 422),
+@router.get("/audit", response_model=list[AuditOut], responses=responses(401, 403, 422, 429),
             summary="The audit log, newest first (scope admin)")
 def get_audit(db: DB, token: ApiToken = Depends(staff("admin")),
               limit: int = Query(100, ge=1, le=1000)) -> list[AuditOut]:
@@ -55,7 +58,8 @@ def get_audit(db: DB, token: ApiToken = Depends(staff("admin")),
             for e in service.entries(db, limit)]
 
 
-@router.get("/stats", response_model=StatsOut, responses=responses(401, 403), summary="Delivery figures (scope admin)")
+@router.get("/stats", response_model=StatsOut, responses=responses(401, 403, 429),
+            summary="Delivery figures (scope admin)")
 def get_stats(db: DB, token: ApiToken = Depends(staff("admin"))) -> StatsOut:
     outbox = dict(db.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status)).all())
     return StatsOut(devices=db.scalar(select(func.count()).select_from(Device)) or 0,

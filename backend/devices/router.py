@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 
 from backend.delivery import planner
-from backend.deps import DB, AuthedDevice, get_settings
+from backend.deps import DB, AuthedDevice, client_ip, get_settings
 from backend.devices import service
 from backend.devices.schemas import DeviceCreated, DeviceIn, DeviceOut, DevicePatch, TokenIn
 from backend.errors import responses
@@ -12,10 +12,6 @@ from backend.subscriptions.schemas import NEWS_CATEGORIES
 
 router = APIRouter(prefix="/v1/devices", tags=["devices"])
 AUTH = responses(401, 404, 413, 422, 429)
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.post("", status_code=201, response_model=DeviceCreated, responses=responses(400, 413, 422, 429),

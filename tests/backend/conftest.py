@@ -84,8 +84,9 @@ def _data_dir(tmp_path, monkeypatch):
 
 
 def make_settings(db_url: str, tmp_path: Path, **kw) -> Settings:
-    base = dict(database_url=db_url, data_dir=tmp_path / "data", rate_register_per_minute=10_000,
-                rate_device_per_minute=10_000, transport="inbox")
+    base = dict(database_url=db_url, data_dir=tmp_path / "data", rate_register_burst=10_000,
+                rate_device_per_minute=10_000, rate_admin_per_minute=10_000, rate_auth_failures_per_minute=10_000,
+                transport="inbox")
     base.update(kw)
     return Settings(**base)
 

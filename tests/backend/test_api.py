@@ -180,7 +180,7 @@ def test_app_reminders_replace_atomically_and_render_templates(client, engine, s
 
 
 def test_body_limit_rate_limits_and_cors(db_url, tmp_path, engine):
-    settings = make_settings(db_url, tmp_path, rate_register_per_minute=2, rate_device_per_minute=3,
+    settings = make_settings(db_url, tmp_path, rate_register_burst=2, rate_device_per_minute=3,
                              max_body_bytes=2048, web_origin="https://app.machi.example")
     with TestClient(create_app(settings, engine)) as c:
         device_id, headers = register(c)

@@ -31,8 +31,12 @@ class ImportFailed(Exception):
 
 @dataclass
 class Report:
+    """What an import kept despite problems: ``warnings``, and (``--lenient``) the unreadable
+    cells it ``skipped``."""
+
     warnings: list[Issue] = field(default_factory=list)
     stats: dict[str, int | str] = field(default_factory=dict)
+    skipped: list[Issue] = field(default_factory=list)
 
     def warn(self, file: str, row: int, column: int, message: str) -> None:
         self.warnings.append(Issue(file, row, column, message))
@@ -82,8 +86,10 @@ def read_table(path: Path, display_name: str | None = None) -> Table:
     header: list[str] | None = None
     header_line = 1
     try:
+        start = 1
         for cells in reader:
-            line = reader.line_num
+            # A quoted cell may span lines: a record is named by its FIRST line.
+            line, start = start, reader.line_num + 1
             if header is None:
                 if not any(c.strip() for c in cells):
                     continue
@@ -93,7 +99,7 @@ def read_table(path: Path, display_name: str | None = None) -> Table:
                 continue  # blank line
             rows.append((line, cells))
     except csv.Error as exc:
-        raise ImportFailed([Issue(name, reader.line_num, 0, f"malformed CSV: {exc}")]) from None
+        raise ImportFailed([Issue(name, start, 0, f"malformed CSV: {exc}")]) from None
     if header is None:
         raise ImportFailed([Issue(name, 1, 0, "the file is empty (no header row)")])
     return Table(name=name, header=header, header_line=header_line, rows=rows, encoding=encoding)

@@ -34,6 +34,9 @@ class Area:
     name: str
     center: str
     schedules: dict[str, Schedule]  # category id -> schedule
+    # category id -> "file:row:col: message" of a cell an import (--lenient) could not read:
+    # front ends tell residents that this schedule is unknown instead of showing nothing.
+    unreadable: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ class CityGarbage:
                     "name": a.name,
                     "center": a.center,
                     "schedules": {cid: s.to_json() for cid, s in a.schedules.items()},
+                    **({"unreadable": dict(a.unreadable)} if a.unreadable else {}),
                 }
                 for a in self.areas
             ],
@@ -161,6 +165,7 @@ class CityGarbage:
                     name=a["name"],
                     center=a.get("center", ""),
                     schedules={cid: Schedule.from_json(s) for cid, s in a["schedules"].items()},
+                    unreadable=dict(a.get("unreadable", {})),
                 )
                 for a in data.get("areas", [])
             ],

@@ -10,9 +10,14 @@ one area.  It is a tuple of rules plus an optional month filter and remark refer
 ``火2 火4``            2nd and 4th Tuesday of the month            ``NthWeekday(1, 2)`` ...
 ``火2 金4:4 6 8``      ... only in April, June, August             ``months={4, 6, 8}``
 ``20140210 20140310``  these dates only                            ``Dates(...)``
-``隔月20140401``       every other week from 2014-04-01            ``EveryOtherWeek(date)``
+``隔火20250107``       every other week from 2025-01-07 (also      ``EveryOtherWeek(date)``
+                       ``隔月``/``隔週``/any weekday after 隔)
 ``火 木 *1``           remark 1 applies                            ``remarks=("1",)``
+``水1:4 5; 水2:6 7``   sub-rules, each with its own month filter   ``parts=(Schedule, ...)``
 =====================  ==========================================  ==========================
+
+As in the 5374 app, the character between ``隔`` and the date does not choose the weekday: the
+anchor date does (a weekday character that disagrees with it is reported as a warning).
 
 Weekdays are Python's: Monday = 0 ... Sunday = 6.
 """
@@ -118,10 +123,12 @@ class Schedule:
     rules: tuple[Rule, ...] = ()
     months: frozenset[int] | None = None
     remarks: tuple[str, ...] = ()
+    # Sub-rules of one cell separated by ``;``, each with its own month filter (their union).
+    parts: tuple[Schedule, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not self.rules
+        return not self.rules and all(p.empty for p in self.parts)
 
     def dates(self, start: dt.date, end: dt.date) -> list[dt.date]:
         """Every date the rules name in [start, end], sorted, before any closure."""
@@ -130,10 +137,36 @@ class Schedule:
             out.update(rule.dates(start, end))
         if self.months is not None:
             out = {d for d in out if d.month in self.months}
+        for part in self.parts:
+            out.update(part.dates(start, end))
         return sorted(out)
+
+    def listed_dates(self) -> Iterator[dt.date]:
+        """The explicit dates (``20140210``) of the schedule and its parts."""
+        for rule in self.rules:
+            if isinstance(rule, Dates):
+                yield from rule.days
+        for part in self.parts:
+            yield from part.listed_dates()
+
+    def without_dates(self, days: set[dt.date]) -> Schedule:
+        """The same schedule with the explicit dates ``days`` left out."""
+        rules: list[Rule] = []
+        for rule in self.rules:
+            if isinstance(rule, Dates):
+                kept = tuple(d for d in rule.days if d not in days)
+                if kept:
+                    rules.append(Dates(kept))
+            else:
+                rules.append(rule)
+        parts = tuple(p.without_dates(days) for p in self.parts)
+        return Schedule(tuple(rules), self.months, self.remarks, tuple(p for p in parts if not p.empty))
 
     def last_date(self) -> dt.date | None:
         """The last date named when the schedule only lists dates (None when open-ended)."""
+        if self.parts:
+            lasts = [p.last_date() for p in self.parts]
+            return None if self.rules or None in lasts else max(lasts)  # type: ignore[type-var]
         if self.rules and all(isinstance(r, Dates) for r in self.rules):
             return max(d for r in self.rules for d in r.days)  # type: ignore[union-attr]
         return None
@@ -144,6 +177,8 @@ class Schedule:
             data["months"] = sorted(self.months)
         if self.remarks:
             data["remarks"] = list(self.remarks)
+        if self.parts:
+            data["parts"] = [p.to_json() for p in self.parts]
         return data
 
     @classmethod
@@ -165,11 +200,13 @@ class Schedule:
             rules=tuple(rules),
             months=frozenset(months) if months is not None else None,
             remarks=tuple(data.get("remarks", ())),
+            parts=tuple(cls.from_json(p) for p in data.get("parts", ())),
         )
 
 
 _DATE = re.compile(r"^\d{8}$")
-_BIWEEKLY = re.compile(r"^隔[月週](\d+)$")
+_BIWEEKLY = re.compile(r"^隔([月火水木金土日週])(\d+)$")
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _REMARK = re.compile(r"^\*(\d+)$")
 _WEEKDAY_NTH = re.compile(r"^([月火水木金土日]|mon|tue|wed|thu|fri|sat|sun)([1-5])?$", re.IGNORECASE)
 
@@ -183,14 +220,23 @@ def parse_yyyymmdd(token: str) -> dt.date:
         raise RuleSyntaxError(f"bad date {token!r} (no such day)", token) from None
 
 
-def parse_cell(cell: str) -> Schedule:
+def parse_cell(cell: str, warnings: list[str] | None = None) -> Schedule:
     """Parse one 5374 ``area_days`` cell (already cleaned) into a Schedule.
 
-    Raises RuleSyntaxError naming the first token it cannot read.
+    ``;`` separates sub-rules, each with its own month filter. Raises RuleSyntaxError naming the
+    first token it cannot read; readable oddities are appended to ``warnings``.
     """
-    cell = cell.strip()
-    if not cell:
+    subs = [part.strip() for part in cell.replace("；", ";").split(";")]
+    parts = [_parse_rule(part, warnings) for part in subs if part]
+    if not parts:
         return Schedule()
+    if len(parts) == 1:
+        return parts[0]
+    remarks = tuple(dict.fromkeys(r for p in parts for r in p.remarks))
+    return Schedule(remarks=remarks, parts=tuple(Schedule(p.rules, p.months) for p in parts if p.rules))
+
+
+def _parse_rule(cell: str, warnings: list[str] | None) -> Schedule:
     months: frozenset[int] | None = None
     if ":" in cell:
         days_part, months_part = cell.split(":", 1)
@@ -216,7 +262,13 @@ def parse_cell(cell: str) -> Schedule:
         elif token.isdigit():
             dates.append(parse_yyyymmdd(token))
         elif m := _BIWEEKLY.match(token):
-            rules.append(EveryOtherWeek(parse_yyyymmdd(m.group(1))))
+            anchor = parse_yyyymmdd(m.group(2))
+            # 隔月 is 5374's historic spelling of 隔週 (PR #48), so 月 names no weekday here.
+            named = None if m.group(1) in "週月" else WEEKDAY_TOKENS[m.group(1)]
+            if named is not None and named != anchor.weekday() and warnings is not None:
+                warnings.append(f"{token!r}: {anchor} is a {_WEEKDAY_NAMES[anchor.weekday()]}, not {m.group(1)}; "
+                                f"read as every other week from {anchor} (as the 5374 app does)")
+            rules.append(EveryOtherWeek(anchor))
         elif m := _WEEKDAY_NTH.match(token):
             weekday = WEEKDAY_TOKENS[m.group(1).lower()]
             rules.append(NthWeekday(weekday, int(m.group(2))) if m.group(2) else Weekly(weekday))

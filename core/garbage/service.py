@@ -37,6 +37,26 @@ def validity_warnings(city: City, *days: dt.date) -> list[ValidityWarning]:
     return [ValidityWarning(d, v.start, v.end) for d in days if not v.contains(d)]
 
 
+def is_confirmed(city: City, day: dt.date) -> bool:
+    """Whether the city's data covers ``day``: a date outside its period is computed but "not confirmed"."""
+    return city.garbage.validity.contains(day)
+
+
+def unreadable_categories(city: City, area: Area) -> dict[str, str]:
+    """Categories whose schedule for ``area`` could not be read at import (``--lenient``): category id ->
+    ``"file:row:col: message"``. Their days are unknown, which is not the same as "no collection"."""
+    known = {c.id for c in city.garbage.categories}
+    return {cid: where for cid, where in area.unreadable.items() if cid in known}
+
+
+def city_today(city: City, now: dt.datetime | None = None) -> dt.date:
+    """The date in the city's time zone (``city.json`` ``timezone``), not the host's."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(city.timezone)
+    return (now.astimezone(zone) if now is not None else dt.datetime.now(zone)).date()
+
+
 def find_area(city: City, query: str) -> Area:
     """An area by id or by name (trimmed, NFKC-normalised, case- and space-insensitive)."""
     key = lookup_key(query)

@@ -62,6 +62,48 @@ def test_every_other_week_from_anchor():
     assert s.dates(D(2014, 4, 9), D(2014, 4, 20)) == [D(2014, 4, 15)]
 
 
+@pytest.mark.parametrize("cell", ["隔火20250107", "隔週20250107", "隔月20250107"])
+def test_every_other_week_with_a_weekday_or_week_character(cell):
+    # 5374 reads 隔 + any one character + YYYYMMDD: every other week from the anchor date.
+    warnings: list[str] = []
+    s = parse_cell(cell, warnings)
+    assert s.rules == (EveryOtherWeek(D(2025, 1, 7)),) and warnings == []
+    assert s.dates(D(2025, 1, 1), D(2025, 2, 10)) == [D(2025, 1, 7), D(2025, 1, 21), D(2025, 2, 4)]
+
+
+def test_every_other_week_weekday_that_disagrees_with_the_anchor_is_a_warning():
+    warnings: list[str] = []
+    s = parse_cell("隔水20250107", warnings)  # 2025-01-07 is a Tuesday
+    assert s.rules == (EveryOtherWeek(D(2025, 1, 7)),)
+    assert warnings == [("'隔水20250107': 2025-01-07 is a Tuesday, not 水; read as every other week from "
+                        "2025-01-07 (as the 5374 app does)")]
+    assert parse_cell("隔水20250107").rules == s.rules  # no list given: still read
+
+
+def test_semicolon_separates_sub_rules_each_with_its_own_months():
+    s = parse_cell("水1:4 6 7 8 9 10 11 12 2 3; 水2:5 1")
+    assert s.parts == (Schedule((NthWeekday(2, 1),), frozenset({4, 6, 7, 8, 9, 10, 11, 12, 2, 3})),
+                       Schedule((NthWeekday(2, 2),), frozenset({5, 1})))
+    got = s.dates(D(2025, 4, 1), D(2026, 2, 28))
+    assert got[:3] == [D(2025, 4, 2), D(2025, 5, 14), D(2025, 6, 4)]  # 1st Wed, 2nd Wed in May, 1st Wed
+    assert [d for d in got if d.month in (1, 2)] == [D(2026, 1, 14), D(2026, 2, 4)]
+    assert len(got) == 11 and not s.empty
+    assert Schedule.from_json(s.to_json()) == s
+    # Full-width ；, a remark in one sub-rule, a trailing separator.
+    t = parse_cell("火1:4 5 *2；金3:6;")
+    assert t.remarks == ("2",) and len(t.parts) == 2
+    assert t.dates(D(2025, 4, 1), D(2025, 6, 30)) == [D(2025, 4, 1), D(2025, 5, 6), D(2025, 6, 20)]
+    assert parse_cell("月 木;").rules == (Weekly(0), Weekly(3))  # one sub-rule: a plain schedule
+
+
+def test_explicit_dates_can_be_left_out():
+    s = parse_cell("20140210 20991231; 水1:5")
+    assert sorted(s.listed_dates()) == [D(2014, 2, 10), D(2099, 12, 31)]
+    t = s.without_dates({D(2099, 12, 31)})
+    assert sorted(t.listed_dates()) == [D(2014, 2, 10)] and t.parts[1] == s.parts[1]
+    assert parse_cell("20991231").without_dates({D(2099, 12, 31)}).empty
+
+
 def test_remarks_are_kept_and_may_follow_a_month_filter():
     assert parse_cell("火 木 *1").remarks == ("1",)
     s = parse_cell("水3:4 6 8 *2")
@@ -89,6 +131,8 @@ def test_blank_cell_means_no_collection():
         ("火6", "火6"),
         ("火2:13", "13"),
         ("隔月2014", "2014"),
+        ("隔X20250107", "隔X20250107"),
+        ("水1:4; 水X", "水X"),
     ],
 )
 def test_unreadable_tokens_are_named(cell, culprit):
@@ -99,7 +143,8 @@ def test_unreadable_tokens_are_named(cell, culprit):
 
 
 def test_schedule_roundtrips_through_json():
-    for cell in ["月 木", "火2 金4:4 6 8 10 12 2", "20140210 20140310", "隔月20140401", "火 木 *1"]:
+    for cell in ["月 木", "火2 金4:4 6 8 10 12 2", "20140210 20140310", "隔月20140401", "火 木 *1",
+                 "隔火20250107", "水1:4 6; 水2:5 *1"]:
         s = parse_cell(cell)
         assert Schedule.from_json(s.to_json()) == s
 

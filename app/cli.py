@@ -90,7 +90,7 @@ def register(app: typer.Typer) -> None:
         api_port: Annotated[int, typer.Option("--api-port", help="Backend port.")] = 8000,
         data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Backend data directory.")] = None,
     ) -> None:
-        """Start the backend (``machi serve``, embedded defaults) and the web app; Ctrl-C stops both."""
+        """Start the backend ('machi serve', embedded defaults) and the web app; Ctrl-C stops both."""
         _check_env()
         _check_port("127.0.0.1", port, "--port")
         api_url = f"http://127.0.0.1:{api_port}"

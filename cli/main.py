@@ -1,7 +1,7 @@
-"""``machi``: the one command for everything a person runs.
+"""machi: the one command for everything a person runs.
 
-``machi garbage ...`` answers from city data (no server needed); other groups run the
-services.  JSON output (``--json``) follows the contracts in README.md exactly.
+'machi garbage ...' answers from city data (no server needed); other groups run the
+services.  JSON output (--json) follows the contracts in README.md exactly.
 """
 
 from __future__ import annotations
@@ -9,12 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from core.city import DEFAULT_CITY, City, CityNotFound, default_data_dir, load_city
@@ -36,19 +39,29 @@ AreaOpt = Annotated[str, typer.Option("--area", help="Area id or name.")]
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
 def warn(message: str) -> None:
-    err.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def emit_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
 
 
+_SLUG = re.compile(r"^[A-Za-z0-9-]+$")
+
+
+def _slug(slug: str) -> str:
+    if not _SLUG.match(slug):
+        fail(f"--city: {slug!r} is not a city slug (letters, digits and '-' only)")
+    return slug
+
+
 def _city(slug: str, data_dir: Path | None) -> City:
+    _slug(slug)
     try:
         return load_city(slug, data_dir)
     except CityNotFound as exc:
@@ -85,8 +98,24 @@ def _area(city: City, query: str):
 def _check_validity(city: City, *days: dt.date) -> None:
     from core.garbage.service import validity_warnings
 
-    for w in validity_warnings(city, *days):
+    for w in validity_warnings(city, *dict.fromkeys(days)):
         warn(str(w))
+
+
+def _today(city: City) -> dt.date:
+    """Today in the city (its time zone), whatever the host's clock zone is."""
+    from core.garbage.service import city_today
+
+    return city_today(city)
+
+
+def _check_unreadable(city: City, area) -> None:
+    """Say which schedules of the area the import could not read (rather than showing nothing)."""
+    from core.garbage.service import unreadable_categories
+
+    for cid, where in unreadable_categories(city, area).items():
+        warn(f"the {city.garbage.category(cid).label} ({cid}) schedule of {area.name} could not be read when the "
+             f"data was imported ({where}): its collection days are unknown")
 
 
 # ----------------------------------------------------------------------------- garbage
@@ -147,6 +176,7 @@ def garbage_calendar(
         fail("the range is longer than ten years")
     language = _lang(lang)
     _check_validity(c, first, last)
+    _check_unreadable(c, a)
     days = service.calendar(c, a, first, last, language)
     if as_json:
         return emit_json(days)
@@ -172,16 +202,18 @@ def garbage_next(
 
     c = _city(city, data_dir)
     a = _area(c, area)
-    day = _date(on, "--on") if on else dt.date.today()
-    _check_validity(c, day)
+    day = _date(on, "--on") if on else _today(c)
     nexts = service.next_dates(c, a, day)
+    _check_validity(c, day, *(dt.date.fromisoformat(v) for v in nexts.values() if v))
+    _check_unreadable(c, a)
     if as_json:
         return emit_json(nexts)
     t = Translator(_lang(lang))
     table = Table(t("Garbage"), t("Next collection"), title=a.name)
     for cat in c.garbage.categories:
         value = nexts[cat.id]
-        table.add_row(service.category_name(c, cat, t.lang), t.day(dt.date.fromisoformat(value)) if value else "—")
+        shown = t.day(dt.date.fromisoformat(value)) if value else ("?" if cat.id in a.unreadable else "—")
+        table.add_row(service.category_name(c, cat, t.lang), shown)
     out.print(table)
 
 
@@ -198,6 +230,8 @@ def garbage_search(
     from core.garbage import service
     from core.i18n import Translator
 
+    if not unicodedata.normalize("NFKC", query).strip():
+        fail("the search query is empty: give an item name, e.g. 'machi garbage search petto'")
     c = _city(city, data_dir)
     hits = service.search(c, query, _lang(lang), limit)
     if as_json:
@@ -228,7 +262,7 @@ def garbage_ics(
     c = _city(city, data_dir)
     a = _area(c, area)
     v = c.garbage.validity
-    first = _date(start, "--from") if start else (v.start or dt.date.today())
+    first = _date(start, "--from") if start else (v.start or _today(c))
     last = _date(end, "--to") if end else (v.end or first + dt.timedelta(days=365))
     if last < first:
         fail(f"--to {last} is before --from {first}")
@@ -239,6 +273,7 @@ def garbage_ics(
         except ValueError as exc:
             fail(f"--remind: {exc}")
     _check_validity(c, first, last)
+    _check_unreadable(c, a)
     sys.stdout.buffer.write(area_calendar(c, a, first, last, _lang(lang), reminder).to_ical())
 
 
@@ -249,10 +284,16 @@ def garbage_import(
     city: CityOpt = DEFAULT_CITY,
     data_dir: DataDirOpt = None,
     closure: Annotated[str, typer.Option("--closure", help="5374: skip or move collection days in a closure.")] = "skip",
-    valid_from: Annotated[str, typer.Option("--valid-from", help="Override the data's first valid day.")] = "",
-    valid_to: Annotated[str, typer.Option("--valid-to", help="Override the data's last valid day.")] = "",
+    valid_from: Annotated[str, typer.Option("--valid-from", help="First day the data is valid for, YYYY-MM-DD "
+                                            "(default: from the dates it lists).")] = "",
+    valid_to: Annotated[str, typer.Option("--valid-to", help="Last day the data is valid for, YYYY-MM-DD "
+                                          "(default: from the dates it lists).")] = "",
+    lenient: Annotated[bool, typer.Option("--lenient", help="Import what can be read; skip (and list) every "
+                                          "unreadable cell instead of failing.")] = False,
 ) -> None:
     """Import city garbage data; nothing is written unless the whole import succeeds."""
+    from contextlib import nullcontext
+
     from rich.progress import Progress
 
     from core.city import find_city_dir, write_json_atomic
@@ -260,6 +301,7 @@ def garbage_import(
     from core.garbage.importers import import_5374, import_odgarbage
     from core.garbage.model import CityGarbage, Validity
 
+    _slug(city)
     if fmt not in ("5374", "odgarbage"):
         fail(f"--format must be 5374 or odgarbage, not {fmt!r}")
     if closure not in ("skip", "move"):
@@ -271,34 +313,44 @@ def garbage_import(
         existing = find_city_dir(city, data_dir)
     except CityNotFound:
         existing = None
-    meta = json.loads(((existing or target) / "city.json").read_text("utf-8")) if ((existing or target) / "city.json").is_file() else {}
+    meta_source = (existing or target) / "city.json"
+    meta = json.loads(meta_source.read_text("utf-8")) if meta_source.is_file() else {}
     validity = None
     if valid_from or valid_to:
         validity = Validity(_date(valid_from, "--valid-from") if valid_from else None,
                             _date(valid_to, "--valid-to") if valid_to else None)
-    with Progress(console=err, transient=True) as progress:
-        task = progress.add_task(f"importing {path}", total=None)
+        if validity.start and validity.end and validity.end < validity.start:
+            fail(f"--valid-to {validity.end} is before --valid-from {validity.start}")
+    # A progress spinner only on a terminal: redirected stderr gets the messages and nothing else.
+    progress = Progress(console=err, transient=True) if err.is_terminal else nullcontext()
+    with progress:
+        if isinstance(progress, Progress):
+            progress.add_task(f"importing {path}", total=None)
         try:
             if fmt == "5374":
                 conf = meta.get("garbage", {})
                 garbage, report = import_5374(path, city, closure=closure, validity=validity,
                                               category_ids=conf.get("category_ids"), policies=conf.get("policies"),
-                                              service_weekdays=conf.get("service_weekdays"))
+                                              service_weekdays=conf.get("service_weekdays"), lenient=lenient)
             else:
                 base = None
                 if existing is not None:
                     base = CityGarbage.from_json(json.loads((existing / "garbage.json").read_text("utf-8")))
                 garbage, report = import_odgarbage(path, city, base)
                 if validity:
-                    garbage.validity = validity
+                    garbage.validity = Validity(validity.start or garbage.validity.start,
+                                                validity.end or garbage.validity.end)
         except ImportFailed as exc:
-            progress.stop()
+            if isinstance(progress, Progress):
+                progress.stop()
             for issue in exc.errors:
-                err.print(f"[red]{issue}[/]", highlight=False, soft_wrap=True)
-            fail(f"import failed with {len(exc.errors)} error(s); nothing was written")
-        progress.update(task, completed=1, total=1)
+                err.print(f"[red]{escape(str(issue))}[/]", highlight=False, soft_wrap=True)
+            hint = "" if lenient or fmt != "5374" else " (--lenient imports what can be read)"
+            fail(f"import failed with {len(exc.errors)} error(s); nothing was written{hint}")
     for w in report.warnings:
         warn(str(w))
+    for issue in report.skipped:
+        warn(f"skipped {issue}")
     if not meta_file.exists():
         write_json_atomic(meta_file, meta or {"slug": city, "name": {"ja": city}, "timezone": "Asia/Tokyo"})
     write_json_atomic(target / "garbage.json", garbage.to_json())

@@ -263,3 +263,13 @@ def test_help_is_plain_text():
     for text in texts:
         assert "``" not in text and ":class:" not in text, text
     assert "--lenient" in texts[2] and "--valid-from" in texts[2]
+
+
+def test_project_licence_is_an_spdx_expression():
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    project = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["project"]
+    assert project["license"] == "MPL-2.0"  # PEP 639: a string, not a table
+    assert project["license-files"] == ["LICENSE"]
+    assert (root / "LICENSE").read_text("utf-8").startswith("Mozilla Public License Version 2.0")

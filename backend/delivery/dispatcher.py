@@ -1,13 +1,22 @@
 """The dispatcher: claim due outbox rows, send them through a transport, record every attempt.
 
-Claiming: one transaction per batch.  PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED``, so
-any number of dispatcher processes take disjoint batches.  SQLite: ``BEGIN IMMEDIATE``
-(the database's write lock), so dispatchers take turns.  The transaction stays open while
-the batch is sent and is committed with the results (and, for the inbox transport, the
-inbox items).  If a dispatcher dies (kill -9) its transaction rolls back, its rows become
-due again and the next run sends them: only that in-flight batch can repeat, and every
-message carries its occurrence key as Android tag / collapse key and apns-collapse-id, so a
-repeat replaces the first notification instead of stacking.
+PostgreSQL: one transaction per batch, ``SELECT ... FOR UPDATE SKIP LOCKED``, so any number
+of dispatcher processes take disjoint batches.  The row locks are held while the batch is
+sent and the results (and, for the inbox transport, the inbox items) are committed with
+them.  If a dispatcher dies (kill -9) its transaction rolls back, its rows become due again
+and the next run sends them.
+
+SQLite has one writer, so the dispatcher holds no write lock while it waits on the network:
+it claims a batch in one short ``BEGIN IMMEDIATE`` transaction (inbox items and paused rows
+are settled right there; the FCM rows are marked ``sending`` with the worker ``host:pid``),
+sends with no transaction open, and records the results in a second short transaction.
+Registrations and the API's other writes go on meanwhile.  Rows left ``sending`` by a
+dispatcher that died (its process is gone, or the claim is older than the lease) are made
+due again at the start of the next run.
+
+Either way only the in-flight batch can repeat, and every message carries its occurrence key
+as Android tag / collapse key and apns-collapse-id, so a repeat replaces the first
+notification instead of stacking.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import math
 import os
 import random
 import socket
@@ -27,7 +37,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from backend.admin.models import AuditEntry
 from backend.db import is_sqlite, utcnow
 from backend.delivery.inbox import InboxTransport
-from backend.delivery.models import EXPIRED, FAILED, PENDING, SENT, DeliveryAttempt, OutboxRow, Pause
+from backend.delivery.models import (
+    EXPIRED,
+    FAILED,
+    PENDING,
+    SENDING,
+    SENT,
+    DeliveryAttempt,
+    OutboxRow,
+    Pause,
+)
 from backend.delivery.transport import Outgoing, Result, Transport
 from backend.devices.models import Device
 from backend.security import hash_secret
@@ -107,35 +126,93 @@ class Dispatcher:
         return [Outgoing(r.id, r.device_id, r.occurrence_key, r.kind, r.priority, r.title, r.body, r.data or {},
                          r.expires_at, r.attempts, r.push_token, r.token_kind, r.platform) for r in conn.execute(q)]
 
+    def _route(self, batch: list[Outgoing], pauses: dict[str, dt.datetime], now: dt.datetime):
+        """(to FCM, to the inbox, held by a pause with its end)."""
+        to_fcm, to_inbox, held = [], [], []
+        for o in batch:
+            if self.fcm is not None and o.push_token:
+                waits = [u for u in (pauses.get(QUOTA_KEY), pauses.get(f"platform:{o.platform}")) if u]
+                until = max(waits) if waits else None
+                if until is not None and until > now:
+                    held.append((o, until))
+                else:
+                    to_fcm.append(o)
+            else:
+                to_inbox.append(o)
+        return to_fcm, to_inbox, held
+
     async def _batch(self, now: dt.datetime, report: DispatchReport) -> int:
+        if is_sqlite(self.engine):
+            return await self._batch_sqlite(now, report)
+        with self.engine.connect() as conn, conn.begin():
+            batch = self._claim(conn, now)
+            if not batch:
+                return 0
+            to_fcm, to_inbox, held = self._route(batch, self._pauses(conn, now), now)
+            results: dict[int, tuple[str, Result]] = {}
+            if to_fcm:
+                for o, r in zip(to_fcm, await self.fcm.send(conn, to_fcm, now)):
+                    results[o.outbox_id] = ("fcm", r)
+            if to_inbox:
+                for o, r in zip(to_inbox, await self.inbox.send(conn, to_inbox, now)):
+                    results[o.outbox_id] = ("inbox", r)
+            self._record(conn, batch, results, held, now, report)
+        report.batches += 1
+        return len(batch)
+
+    async def _batch_sqlite(self, now: dt.datetime, report: DispatchReport) -> int:
+        """Claim (short write transaction), send with no transaction open, record (another one)."""
+        worker = self.worker[:300]
         with self.engine.connect() as conn:
-            conn = conn.execution_options(immediate=True)  # SQLite: BEGIN IMMEDIATE
+            conn = conn.execution_options(immediate=True)  # BEGIN IMMEDIATE: the write lock up front
             with conn.begin():
                 batch = self._claim(conn, now)
                 if not batch:
                     return 0
-                pauses = self._pauses(conn, now)
+                to_fcm, to_inbox, held = self._route(batch, self._pauses(conn, now), now)
                 results: dict[int, tuple[str, Result]] = {}
-                to_fcm, to_inbox, held = [], [], []
-                for o in batch:
-                    if self.fcm is not None and o.push_token:
-                        waits = [u for u in (pauses.get(QUOTA_KEY), pauses.get(f"platform:{o.platform}")) if u]
-                        until = max(waits) if waits else None
-                        if until is not None and until > now:
-                            held.append((o, until))
-                        else:
-                            to_fcm.append(o)
-                    else:
-                        to_inbox.append(o)
-                if to_fcm:
-                    for o, r in zip(to_fcm, await self.fcm.send(conn, to_fcm, now)):
-                        results[o.outbox_id] = ("fcm", r)
-                if to_inbox:
+                if to_inbox:  # no network: delivered and recorded in the claim transaction
                     for o, r in zip(to_inbox, await self.inbox.send(conn, to_inbox, now)):
                         results[o.outbox_id] = ("inbox", r)
+                if to_fcm:
+                    conn.execute(update(o_t).where(o_t.c.id.in_([o.outbox_id for o in to_fcm]))
+                                 .values(status=SENDING, message_id=worker, error_code="CLAIMED", updated_at=utcnow()))
                 self._record(conn, batch, results, held, now, report)
+        if to_fcm:
+            ids = [o.outbox_id for o in to_fcm]
+            mine = (o_t.c.id.in_(ids), o_t.c.status == SENDING, o_t.c.message_id == worker)
+            try:
+                sent = await self.fcm.send(None, to_fcm, now)
+            except BaseException:
+                with self.engine.connect() as conn, conn.execution_options(immediate=True).begin():
+                    conn.execute(update(o_t).where(*mine).values(status=PENDING, message_id=None, error_code=None))
+                raise
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(immediate=True)
+                with conn.begin():
+                    # Rows deleted meanwhile (device unregistered) or taken back are not recorded.
+                    live = set(conn.scalars(select(o_t.c.id).where(*mine)))
+                    results = {o.outbox_id: ("fcm", r) for o, r in zip(to_fcm, sent) if o.outbox_id in live}
+                    self._record(conn, [o for o in to_fcm if o.outbox_id in live], results, [], now, report)
         report.batches += 1
         return len(batch)
+
+    def recover(self) -> int:
+        """Make rows due again that a dead dispatcher left ``sending`` (SQLite); returns how many."""
+        lease = dt.timedelta(seconds=max(600.0, 2 * self.settings.fcm_timeout * math.ceil(
+            self.settings.batch_size / max(1, self.settings.fcm_concurrency))))
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(immediate=True)
+            with conn.begin():
+                claimed = conn.execute(select(o_t.c.id, o_t.c.message_id, o_t.c.updated_at)
+                                       .where(o_t.c.status == SENDING)).all()
+                stale = [r.id for r in claimed if r.updated_at < utcnow() - lease or _worker_gone(r.message_id)]
+                if stale:
+                    conn.execute(update(o_t).where(o_t.c.id.in_(stale), o_t.c.status == SENDING)
+                                 .values(status=PENDING, message_id=None, error_code=None))
+                    log.warning("%d outbox row(s) left in flight by a dispatcher that stopped are due again",
+                                len(stale))
+        return len(stale)
 
     def _record(self, conn: Connection, batch: list[Outgoing], results: dict[int, tuple[str, Result]],
                 held: list[tuple[Outgoing, dt.datetime]], now: dt.datetime, report: DispatchReport) -> None:
@@ -236,6 +313,8 @@ class Dispatcher:
         t0 = time.perf_counter()
         now = now or utcnow()
         report = DispatchReport()
+        if is_sqlite(self.engine):
+            self.recover()
         report.expired += self.expire(now)
         while max_batches is None or report.batches < max_batches:
             if not await self._batch(now, report):
@@ -299,6 +378,20 @@ class Dispatcher:
                     report.by_transport[k] = report.by_transport.get(k, 0) + v
         report.seconds = time.perf_counter() - t0
         return report
+
+
+def _worker_gone(worker: str | None) -> bool:
+    """True when ``worker`` (``host:pid``) was a process on this host that no longer runs."""
+    host, _, pid = (worker or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError):
+        return False
+    return False
 
 
 def _child_run(url: str, settings: Settings, now: dt.datetime) -> dict:

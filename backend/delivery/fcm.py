@@ -220,7 +220,7 @@ class FcmTransport:
                 svc._fcm_topic_url = f"{self.endpoint.rstrip('/')}/v1/projects/{self.project}/registrations"
         return self._app
 
-    async def send(self, conn: Connection, batch: list[Outgoing], now: dt.datetime) -> list[Result]:
+    async def send(self, conn: Connection | None, batch: list[Outgoing], now: dt.datetime) -> list[Result]:
         results: list[Result] = []
         app = self._ensure_app()
         # At most 500 per send_each_async call (the SDK's limit); smaller concurrent chunks keep

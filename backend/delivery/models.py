@@ -9,6 +9,9 @@ from backend.db import Base, BigId, Json, UTCDateTime, utcnow
 
 # Outbox status values
 PENDING, SENT, FAILED, EXPIRED, CANCELLED = "pending", "sent", "failed", "expired", "cancelled"
+# SQLite only: claimed by a dispatcher whose batch is on the wire (``message_id`` names the
+# worker ``host:pid``, ``updated_at`` the claim time); see backend/delivery/dispatcher.py.
+SENDING = "sending"
 
 
 class OutboxRow(Base):

@@ -43,8 +43,9 @@ class Result:
 class Transport(Protocol):
     name: str
 
-    async def send(self, conn: Connection, batch: list[Outgoing], now: dt.datetime) -> list[Result]:
-        """One result per message, in order.  ``conn`` is the dispatcher's open transaction."""
+    async def send(self, conn: Connection | None, batch: list[Outgoing], now: dt.datetime) -> list[Result]:
+        """One result per message, in order.  ``conn`` is the dispatcher's open transaction, or None
+        when no transaction may be held while sending (FCM on SQLite); only the inbox writes to it."""
         ...
 
     async def aclose(self) -> None: ...

@@ -251,3 +251,51 @@ def test_fake_accepts_valid_and_does_not_deliver_validate_only(fake_fcm):
     assert _post(fake_fcm, {"message": {"token": "t2"}, "validate_only": True}).status_code == 200
     assert _post(fake_fcm, {"message": {"token": "t"}}, project="other").status_code == 403
     assert [m["target"] for m in fake_fcm.delivered] == ["t"]
+
+
+def test_registration_does_not_wait_for_a_send_in_flight(client, engine, fcm_settings, fake_fcm):
+    """The dispatcher holds no write lock while FCM answers (SQLite: claim, send, record in
+    separate transactions): the fake holds the answer until a registration has completed."""
+    import threading
+
+    from tests.backend.conftest import wait_until
+
+    ids = _setup(client, engine, fcm_settings, {"a": ("tok-inflight", "android")})
+    fake_fcm.hold()
+    reports = []
+    slow = fcm_settings.model_copy(update={"fcm_timeout": 100})  # the answer waits for the test, not a timeout
+    worker = threading.Thread(target=lambda: reports.append(Dispatcher(engine, slow).run(NOW)))
+    worker.start()
+    try:
+        wait_until(lambda: fake_fcm.held == 1, 60, "the send to be in flight")
+        r = client.post("/v1/devices", json={"push_token": None, "platform": "web", "locale": "ja",
+                                             "timezone": "Asia/Tokyo", "app_version": "1.0.0"})
+        assert r.status_code == 201, r.text
+        assert fake_fcm.held == 1 and worker.is_alive()  # the send is still waiting for its answer
+    finally:
+        fake_fcm.release()
+        worker.join(60)
+    assert reports and reports[0].sent == 1
+    assert _row(engine, ids["a"]).status == "sent"
+    assert fake_fcm.delivered_keys()[_row(engine, ids["a"]).occurrence_key] == 1
+
+
+def test_a_dispatcher_killed_while_sending_leaves_its_batch_due_again(client, engine, fcm_settings, fake_fcm):
+    """SQLite: rows claimed by a worker whose process is gone are sent by the next run."""
+    import socket
+    import subprocess
+    import sys
+
+    from sqlalchemy import update
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL keeps the claim in the open transaction: a dead dispatcher's rolls back")
+    ids = _setup(client, engine, fcm_settings, {"a": ("tok-orphan", "android")})
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    worker = f"{socket.gethostname()}:{gone.stdout.strip()}"  # a process that has exited
+    with engine.begin() as conn:
+        conn.execute(update(OutboxRow).values(status="sending", message_id=worker, error_code="CLAIMED",
+                                               updated_at=dt.datetime.now(dt.UTC)))
+    report = Dispatcher(engine, fcm_settings).run(NOW)
+    assert report.sent == 1 and _row(engine, ids["a"]).status == "sent"

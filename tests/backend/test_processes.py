@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import json
 import os
 import signal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
-from backend.delivery.models import OutboxRow
+from backend.delivery.models import DeliveryAttempt, OutboxRow, Pause
 from backend.devices.models import Device
 from backend.security import hash_secret
 from tests.backend.conftest import cli_env, machi, machi_popen, wait_until
@@ -38,8 +39,19 @@ def _seed(engine, n: int) -> list[str]:
 
 
 def _env(db_url, tmp_path, fake, batch: int):
+    # A generous FCM timeout: tests hold the fake's answers until both processes are in flight.
     return cli_env(db_url, tmp_path / "data", MACHI_TRANSPORT="fcm", MACHI_FCM_ENDPOINT=fake.url,
-                   MACHI_FCM_PROJECT_ID="machi-dev", MACHI_BATCH_SIZE=str(batch))
+                   MACHI_FCM_PROJECT_ID="machi-dev", MACHI_BATCH_SIZE=str(batch), MACHI_FCM_TIMEOUT="100")
+
+
+def _both_in_flight(fake, procs, n: int) -> None:
+    """Wait until the fake holds ``n`` answers (each process has a batch on the wire)."""
+    def ready():
+        dead = [p for p in procs if p.poll() is not None]
+        if dead:
+            raise AssertionError(f"a dispatcher exited early: {dead[0].communicate()}")
+        return fake.held >= n
+    wait_until(ready, 120, f"{n} requests held by the fake FCM")
 
 
 def _statuses(engine) -> dict[str, int]:
@@ -48,10 +60,14 @@ def _statuses(engine) -> dict[str, int]:
 
 
 def test_two_dispatcher_processes_never_double_send(engine, db_url, tmp_path, fake_fcm):
+    """Both processes deliver (each holds a batch on the wire at the same moment: on SQLite too,
+    because no write lock is held while sending) and no occurrence goes out twice."""
     keys = _seed(engine, 600)
-    fake_fcm.delay = 0.02  # keep batches in flight so the two processes overlap
     env = _env(db_url, tmp_path, fake_fcm, batch=25)
+    fake_fcm.hold()
     procs = [machi_popen("deliver", "--now", NOW_ARG, "--json", env=env) for _ in range(2)]
+    _both_in_flight(fake_fcm, procs, 2 * 25)
+    fake_fcm.release()
     outs = [p.communicate(timeout=180) for p in procs]
     for p, (out, err) in zip(procs, outs):
         assert p.returncode == 0, err
@@ -59,10 +75,50 @@ def test_two_dispatcher_processes_never_double_send(engine, db_url, tmp_path, fa
     assert set(counts) == set(keys)
     assert max(counts.values()) == 1, [k for k, c in counts.items() if c > 1][:5]
     assert _statuses(engine) == {"sent": 600}
-    import json
-
     sent = [json.loads(out.strip().splitlines()[-1])["sent"] for out, _ in outs]
     assert sum(sent) == 600
+    assert min(sent) >= 25, sent  # both processes delivered
+
+
+def test_two_dispatchers_get_429_at_once(engine, db_url, tmp_path, fake_fcm):
+    """Both processes' batches get 429 QUOTA_EXCEEDED at the same moment and both write the
+    quota pause: one upsert, no unique violation, nothing rolled back or sent again.
+
+    On PostgreSQL the test holds a SHARE lock on ``pauses`` until both processes wait to write
+    their pause, so both have read "no pause yet" before either commits (the old read-then-insert
+    failed here every time)."""
+    keys = _seed(engine, 100)
+    for i in range(100):
+        fake_fcm.script(f"tok-{i:05d}", ["quota"], sticky=True)
+    env = _env(db_url, tmp_path, fake_fcm, batch=20)
+    fake_fcm.hold()
+    procs = [machi_popen("deliver", "--now", NOW_ARG, "--json", env=env) for _ in range(2)]
+    _both_in_flight(fake_fcm, procs, 2 * 20)
+    if db_url.startswith("postgresql"):
+        with engine.connect() as lock, lock.begin():
+            lock.execute(text("LOCK TABLE pauses IN SHARE MODE"))
+            fake_fcm.release()
+            waiting = text("SELECT count(*) FROM pg_locks WHERE relation = 'pauses'::regclass AND NOT granted")
+            wait_until(lambda: lock.execute(waiting).scalar() >= 2, 120, "both dispatchers to write the pause")
+    else:
+        fake_fcm.release()
+    outs = [p.communicate(timeout=180) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err
+    assert len(fake_fcm.requests) == 40 and not fake_fcm.delivered  # each first batch once, then paused
+    assert len({r["target"] for r in fake_fcm.requests}) == 40
+    until = NOW + dt.timedelta(seconds=fake_fcm.retry_after)
+    with engine.connect() as conn:
+        assert [(p.key, p.until) for p in conn.execute(select(Pause.key, Pause.until))] == [("quota", until)]
+        rows = conn.execute(select(OutboxRow.status, OutboxRow.attempts, OutboxRow.error_code,
+                                   OutboxRow.next_attempt_at)).all()
+        attempts = conn.execute(select(DeliveryAttempt.status, DeliveryAttempt.error_code)).all()
+    assert len(rows) == len(keys) and {r.status for r in rows} == {"pending"}
+    assert sorted((r.attempts, r.error_code) for r in rows) == [(0, "PAUSED")] * 60 + [(1, "QUOTA_EXCEEDED")] * 40
+    assert {r.next_attempt_at for r in rows} == {until}
+    assert sorted(attempts) == [("retry", "QUOTA_EXCEEDED")] * 40
+    reports = [json.loads(out.strip().splitlines()[-1]) for out, _ in outs]
+    assert [r["retried"] for r in reports] == [20, 20]
 
 
 def test_kill_9_mid_batch_then_restart_delivers_everything(engine, db_url, tmp_path, fake_fcm):
@@ -99,8 +155,6 @@ def test_kill_9_mid_batch_then_restart_delivers_everything(engine, db_url, tmp_p
 
 def test_forked_dispatchers_share_a_slot_without_double_sends(engine, db_url, tmp_path, fake_fcm):
     """MACHI_DISPATCH_PROCESSES forks dispatchers inside one `machi deliver` (PostgreSQL only)."""
-    import json
-
     import pytest
 
     if not db_url.startswith("postgresql"):

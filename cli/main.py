@@ -22,8 +22,12 @@ from rich.table import Table
 
 from core.city import DEFAULT_CITY, City, CityNotFound, default_data_dir, load_city
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Machi: resident app platform for Japanese cities.")
-garbage_app = typer.Typer(no_args_is_help=True, help="Garbage collection days, sorting dictionary, ICS and imports.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="Machi: resident app platform for Japanese cities."
+)
+garbage_app = typer.Typer(
+    no_args_is_help=True, help="Garbage collection days, sorting dictionary, ICS and imports."
+)
 app.add_typer(garbage_app, name="garbage")
 i18n_app = typer.Typer(no_args_is_help=True, help="Translation catalogs in locales/ (Babel + gettext).")
 app.add_typer(i18n_app, name="i18n")
@@ -32,8 +36,12 @@ out = Console()
 err = Console(stderr=True)
 
 CityOpt = Annotated[str, typer.Option("--city", help="City slug (a folder of data).")]
-DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="Read (and import into) DIR/cities/<city> only.")]
-LangOpt = Annotated[str, typer.Option("--lang", help="Language: ja, ja@easy, en, pt_BR, vi, tl, zh_Hans, ko, es.")]
+DataDirOpt = Annotated[
+    Path | None, typer.Option("--data-dir", help="Read (and import into) DIR/cities/<city> only.")
+]
+LangOpt = Annotated[
+    str, typer.Option("--lang", help="Language: ja, ja@easy, en, pt_BR, vi, tl, zh_Hans, ko, es.")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the stable contract).")]
 AreaOpt = Annotated[str, typer.Option("--area", help="Area id or name.")]
 
@@ -114,15 +122,19 @@ def _check_unreadable(city: City, area) -> None:
     from core.garbage.service import unreadable_categories
 
     for cid, where in unreadable_categories(city, area).items():
-        warn(f"the {city.garbage.category(cid).label} ({cid}) schedule of {area.name} could not be read when the "
-             f"data was imported ({where}): its collection days are unknown")
+        warn(
+            f"the {city.garbage.category(cid).label} ({cid}) schedule of {area.name} could not be read when the "
+            f"data was imported ({where}): its collection days are unknown"
+        )
 
 
 # ----------------------------------------------------------------------------- garbage
 
 
 @garbage_app.command("areas")
-def garbage_areas(city: CityOpt = DEFAULT_CITY, data_dir: DataDirOpt = None, as_json: JsonOpt = False) -> None:
+def garbage_areas(
+    city: CityOpt = DEFAULT_CITY, data_dir: DataDirOpt = None, as_json: JsonOpt = False
+) -> None:
     """List the city's collection areas."""
     from core.garbage import service
 
@@ -235,7 +247,9 @@ def garbage_search(
     c = _city(city, data_dir)
     hits = service.search(c, query, _lang(lang), limit)
     if as_json:
-        return emit_json([{"name": h["name"], "category": h["category"], "notice": h["notice"]} for h in hits])
+        return emit_json(
+            [{"name": h["name"], "category": h["category"], "notice": h["notice"]} for h in hits]
+        )
     t = Translator(_lang(lang))
     if not hits:
         out.print(t("No item found for “{query}”.", query=query))
@@ -252,8 +266,12 @@ def garbage_ics(
     city: CityOpt = DEFAULT_CITY,
     data_dir: DataDirOpt = None,
     lang: LangOpt = "ja",
-    remind: Annotated[str, typer.Option("--remind", help="Alarm, e.g. '-1d 19:00' (day before) or 'none'.")] = "-1d 19:00",
-    start: Annotated[str, typer.Option("--from", help="First day (default: start of the data's validity).")] = "",
+    remind: Annotated[
+        str, typer.Option("--remind", help="Alarm, e.g. '-1d 19:00' (day before) or 'none'.")
+    ] = "-1d 19:00",
+    start: Annotated[
+        str, typer.Option("--from", help="First day (default: start of the data's validity).")
+    ] = "",
     end: Annotated[str, typer.Option("--to", help="Last day (default: end of validity, or a year).")] = "",
 ) -> None:
     """The area's collection days as an iCalendar document on stdout."""
@@ -283,13 +301,30 @@ def garbage_import(
     fmt: Annotated[str, typer.Option("--format", help="5374 or odgarbage.")],
     city: CityOpt = DEFAULT_CITY,
     data_dir: DataDirOpt = None,
-    closure: Annotated[str, typer.Option("--closure", help="5374: skip or move collection days in a closure.")] = "skip",
-    valid_from: Annotated[str, typer.Option("--valid-from", help="First day the data is valid for, YYYY-MM-DD "
-                                            "(default: from the dates it lists).")] = "",
-    valid_to: Annotated[str, typer.Option("--valid-to", help="Last day the data is valid for, YYYY-MM-DD "
-                                          "(default: from the dates it lists).")] = "",
-    lenient: Annotated[bool, typer.Option("--lenient", help="Import what can be read; skip (and list) every "
-                                          "unreadable cell instead of failing.")] = False,
+    closure: Annotated[
+        str, typer.Option("--closure", help="5374: skip or move collection days in a closure.")
+    ] = "skip",
+    valid_from: Annotated[
+        str,
+        typer.Option(
+            "--valid-from",
+            help="First day the data is valid for, YYYY-MM-DD (default: from the dates it lists).",
+        ),
+    ] = "",
+    valid_to: Annotated[
+        str,
+        typer.Option(
+            "--valid-to",
+            help="Last day the data is valid for, YYYY-MM-DD (default: from the dates it lists).",
+        ),
+    ] = "",
+    lenient: Annotated[
+        bool,
+        typer.Option(
+            "--lenient",
+            help="Import what can be read; skip (and list) every unreadable cell instead of failing.",
+        ),
+    ] = False,
 ) -> None:
     """Import city garbage data; nothing is written unless the whole import succeeds."""
     from contextlib import nullcontext
@@ -317,8 +352,10 @@ def garbage_import(
     meta = json.loads(meta_source.read_text("utf-8")) if meta_source.is_file() else {}
     validity = None
     if valid_from or valid_to:
-        validity = Validity(_date(valid_from, "--valid-from") if valid_from else None,
-                            _date(valid_to, "--valid-to") if valid_to else None)
+        validity = Validity(
+            _date(valid_from, "--valid-from") if valid_from else None,
+            _date(valid_to, "--valid-to") if valid_to else None,
+        )
         if validity.start and validity.end and validity.end < validity.start:
             fail(f"--valid-to {validity.end} is before --valid-from {validity.start}")
     # A progress spinner only on a terminal: redirected stderr gets the messages and nothing else.
@@ -329,17 +366,25 @@ def garbage_import(
         try:
             if fmt == "5374":
                 conf = meta.get("garbage", {})
-                garbage, report = import_5374(path, city, closure=closure, validity=validity,
-                                              category_ids=conf.get("category_ids"), policies=conf.get("policies"),
-                                              service_weekdays=conf.get("service_weekdays"), lenient=lenient)
+                garbage, report = import_5374(
+                    path,
+                    city,
+                    closure=closure,
+                    validity=validity,
+                    category_ids=conf.get("category_ids"),
+                    policies=conf.get("policies"),
+                    service_weekdays=conf.get("service_weekdays"),
+                    lenient=lenient,
+                )
             else:
                 base = None
                 if existing is not None:
                     base = CityGarbage.from_json(json.loads((existing / "garbage.json").read_text("utf-8")))
                 garbage, report = import_odgarbage(path, city, base)
                 if validity:
-                    garbage.validity = Validity(validity.start or garbage.validity.start,
-                                                validity.end or garbage.validity.end)
+                    garbage.validity = Validity(
+                        validity.start or garbage.validity.start, validity.end or garbage.validity.end
+                    )
         except ImportFailed as exc:
             if isinstance(progress, Progress):
                 progress.stop()
@@ -355,8 +400,12 @@ def garbage_import(
         write_json_atomic(meta_file, meta or {"slug": city, "name": {"ja": city}, "timezone": "Asia/Tokyo"})
     write_json_atomic(target / "garbage.json", garbage.to_json())
     stats = ", ".join(f"{k} {v}" for k, v in report.stats.items())
-    err.print(f"[green]imported[/] {city} into {target} ({stats}; {len(report.warnings)} warning(s)); "
-              f"valid {garbage.validity}", highlight=False, soft_wrap=True)
+    err.print(
+        f"[green]imported[/] {city} into {target} ({stats}; {len(report.warnings)} warning(s)); "
+        f"valid {garbage.validity}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 # ----------------------------------------------------------------------------- i18n
@@ -378,8 +427,23 @@ def i18n_update() -> None:
     cwd = Path.cwd()
     try:
         os.chdir(REPO_ROOT)  # keep source references relative in the template
-        cli.run(["pybabel", "-q", "extract", "-F", "babel.cfg", "--no-default-keywords", *kw, "--sort-by-file",
-                 "--add-location=file", "--omit-header", "-o", str(pot), "."])
+        cli.run(
+            [
+                "pybabel",
+                "-q",
+                "extract",
+                "-F",
+                "babel.cfg",
+                "--no-default-keywords",
+                *kw,
+                "--sort-by-file",
+                "--add-location=file",
+                "--omit-header",
+                "-o",
+                str(pot),
+                ".",
+            ]
+        )
     finally:
         os.chdir(cwd)
     for lang in LANGUAGES:
@@ -414,7 +478,11 @@ def _register_extras() -> None:
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
-            if exc.name and exc.name.split(".")[0] in ("backend", "app") and exc.name in (module, module.rsplit(".", 1)[0]):
+            if (
+                exc.name
+                and exc.name.split(".")[0] in ("backend", "app")
+                and exc.name in (module, module.rsplit(".", 1)[0])
+            ):
                 continue  # that part is not in this checkout
             raise
         mod.register(app)

@@ -48,21 +48,27 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
-            raise ImportFailed([_decode_issue(data[3:], exc, name, "UTF-8 (it starts with a UTF-8 BOM)")]) from None
+            raise ImportFailed(
+                [_decode_issue(data[3:], exc, name, "UTF-8 (it starts with a UTF-8 BOM)")]
+            ) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as utf8_error:
         try:
             return data.decode("cp932"), "cp932"
         except UnicodeDecodeError:
-            raise ImportFailed([_decode_issue(data, utf8_error, name, "UTF-8 or CP932 (Shift_JIS)")]) from None
+            raise ImportFailed(
+                [_decode_issue(data, utf8_error, name, "UTF-8 or CP932 (Shift_JIS)")]
+            ) from None
 
 
 def _decode_issue(data: bytes, exc: UnicodeDecodeError, name: str, tried: str) -> Issue:
     row = data.count(b"\n", 0, exc.start) + 1
     column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
     bad = data[exc.start : exc.start + 1].hex()
-    return Issue(name, row, column, f"cannot decode the file as {tried}: byte 0x{bad} at byte column {column}")
+    return Issue(
+        name, row, column, f"cannot decode the file as {tried}: byte 0x{bad} at byte column {column}"
+    )
 
 
 @dataclass

@@ -52,8 +52,12 @@ def area_id(name: str) -> str:
     return "a" + hashlib.sha1(lookup_key(name).encode("utf-8")).hexdigest()[:8]
 
 
-def _header_index(table: Table, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...],
-                  errors: list[Issue] | None = None) -> dict[str, int] | None:
+def _header_index(
+    table: Table,
+    aliases: dict[str, tuple[str, ...]],
+    required: tuple[str, ...],
+    errors: list[Issue] | None = None,
+) -> dict[str, int] | None:
     """Map logical column names to indexes through NFKC-normalised header aliases.
 
     A missing required column raises ImportFailed, or (``errors`` given) is appended there."""
@@ -68,8 +72,12 @@ def _header_index(table: Table, aliases: dict[str, tuple[str, ...]], required: t
     missing = [r for r in required if r not in index]
     if missing:
         wanted = " / ".join(aliases[missing[0]])
-        issue = Issue(table.name, table.header_line, 0,
-                      f"wrong header: no column {wanted!r} (header is {','.join(table.header)!r})")
+        issue = Issue(
+            table.name,
+            table.header_line,
+            0,
+            f"wrong header: no column {wanted!r} (header is {','.join(table.header)!r})",
+        )
         if errors is None:
             raise ImportFailed([issue])
         errors.append(issue)
@@ -86,8 +94,13 @@ _5374_POSITIONS: dict[str, dict[str, int]] = {
 }
 
 
-def _columns_5374(table: Table, aliases: dict[str, tuple[str, ...]], required: tuple[str, ...],
-                  report: Report, errors: list[Issue]) -> dict[str, int] | None:
+def _columns_5374(
+    table: Table,
+    aliases: dict[str, tuple[str, ...]],
+    required: tuple[str, ...],
+    report: Report,
+    errors: list[Issue],
+) -> dict[str, int] | None:
     """Columns by their header labels, else by position as the 5374 app reads them (warned)."""
     found: list[Issue] = []
     if (index := _header_index(table, aliases, required, found)) is not None:
@@ -97,8 +110,13 @@ def _columns_5374(table: Table, aliases: dict[str, tuple[str, ...]], required: t
         errors.extend(found)
         return None
     names = ", ".join(f"{i + 1} = {k}" for k, i in positions.items())
-    report.warn(table.name, table.header_line, 0, f"header {','.join(table.header)!r} not recognised: "
-                f"columns read by position as the 5374 app does ({names})")
+    report.warn(
+        table.name,
+        table.header_line,
+        0,
+        f"header {','.join(table.header)!r} not recognised: "
+        f"columns read by position as the 5374 app does ({names})",
+    )
     return dict(positions)
 
 
@@ -107,7 +125,9 @@ def _cell(cells: list[str], i: int | None) -> str:
 
 
 def _parse_slash_date(value: str) -> dt.date:
-    m = re.fullmatch(r"(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})", value) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", value)
+    m = re.fullmatch(r"(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})", value) or re.fullmatch(
+        r"(\d{4})(\d{2})(\d{2})", value
+    )
     if not m:
         raise ValueError(f"bad date {value!r} (expected YYYY/MM/DD)")
     try:
@@ -164,13 +184,24 @@ def import_5374(
     chosen_ids = {lookup_key(k): v for k, v in (category_ids or {}).items()}
     chosen_policies = {lookup_key(k): v for k, v in (policies or {}).items()}
     for label, policy in chosen_policies.items():
-        bad = {k: v for k, v in policy.items()
-               if (k, v) not in {("on_closure", "skip"), ("on_closure", "move"), ("on_holiday", "collect"),
-                                 ("on_holiday", "skip"), ("on_holiday", "move")}}
+        bad = {
+            k: v
+            for k, v in policy.items()
+            if (k, v)
+            not in {
+                ("on_closure", "skip"),
+                ("on_closure", "move"),
+                ("on_holiday", "collect"),
+                ("on_holiday", "skip"),
+                ("on_holiday", "move"),
+            }
+        }
         if bad:
             raise ImportFailed([Issue("city.json", 0, 0, f"bad policy for {label!r}: {bad}")])
     if not folder.is_dir():
-        raise ImportFailed([Issue(str(folder), 0, 0, "not a folder (a 5374 import needs area_days.csv and friends)")])
+        raise ImportFailed(
+            [Issue(str(folder), 0, 0, "not a folder (a 5374 import needs area_days.csv and friends)")]
+        )
     report = Report()
     errors: list[Issue] = []
     skip = report.skipped if lenient else errors  # where an unreadable cell or row goes
@@ -185,8 +216,9 @@ def import_5374(
             errors.extend(exc.errors)
             return None
 
-    description, area_days, center, target = (table(n) for n in ("description.csv", "area_days.csv", "center.csv",
-                                                                  "target.csv"))
+    description, area_days, center, target = (
+        table(n) for n in ("description.csv", "area_days.csv", "center.csv", "target.csv")
+    )
     remarks_table = table("remarks.csv", optional=True)
     categories = _categories_5374(description, closure, chosen_ids, chosen_policies, report, errors)
     remarks = _remarks_5374(remarks_table, report, errors, skip)
@@ -194,8 +226,16 @@ def import_5374(
     areas: list[Area] = []
     listed: dict[dt.date, list[tuple[int, int]]] = {}
     if area_days is not None:
-        areas = _areas_5374(area_days, categories, remarks if remarks_table else None,
-                            centers if center else None, report, errors, skip, listed)
+        areas = _areas_5374(
+            area_days,
+            categories,
+            remarks if remarks_table else None,
+            centers if center else None,
+            report,
+            errors,
+            skip,
+            listed,
+        )
     items = _import_target(target, categories, {c.id for c in categories}, report, errors) if target else []
     if errors:
         raise ImportFailed(errors)
@@ -204,15 +244,27 @@ def import_5374(
     derived, outliers = _period([d for d, cells in listed.items() for _ in cells])
     if outliers:
         gone = set(outliers)
-        areas = [replace(a, schedules={cid: s2 for cid, s in a.schedules.items()
-                                       if not (s2 := s.without_dates(gone)).empty or s2.remarks})
-                 for a in areas]
+        areas = [
+            replace(
+                a,
+                schedules={
+                    cid: s2
+                    for cid, s in a.schedules.items()
+                    if not (s2 := s.without_dates(gone)).empty or s2.remarks
+                },
+            )
+            for a in areas
+        ]
         for day in outliers:
             line, col = listed[day][0]
-            report.warn(area_days.name, line, col,
-                        f"date {day} ({len(listed[day])} cell(s)) is more than a year away from the other "
-                        f"dates ({derived.start} – {derived.end}): ignored as a placeholder, not a collection "
-                        f"day; set the period with --valid-from/--valid-to if it is wrong")
+            report.warn(
+                area_days.name,
+                line,
+                col,
+                f"date {day} ({len(listed[day])} cell(s)) is more than a year away from the other "
+                f"dates ({derived.start} – {derived.end}): ignored as a placeholder, not a collection "
+                f"day; set the period with --valid-from/--valid-to if it is wrong",
+            )
     if validity is not None:
         derived = Validity(validity.start or derived.start, validity.end or derived.end)
     garbage = CityGarbage(
@@ -226,22 +278,36 @@ def import_5374(
         service_weekdays=frozenset(service_weekdays) if service_weekdays else frozenset(range(6)),
         source={"format": "5374", "closure": closure},
     )
-    report.stats.update(areas=len(areas), categories=len(categories), items=len(items),
-                        closures=sum(len(c.periods) for c in centers.values()),
-                        encoding=area_days.encoding)
+    report.stats.update(
+        areas=len(areas),
+        categories=len(categories),
+        items=len(items),
+        closures=sum(len(c.periods) for c in centers.values()),
+        encoding=area_days.encoding,
+    )
     if report.skipped:
         report.stats["skipped"] = len(report.skipped)
     return garbage, report
 
 
-def _categories_5374(description: Table | None, closure: str, chosen_ids: dict[str, str],
-                     chosen_policies: dict[str, dict[str, str]], report: Report,
-                     errors: list[Issue]) -> list[Category]:
+def _categories_5374(
+    description: Table | None,
+    closure: str,
+    chosen_ids: dict[str, str],
+    chosen_policies: dict[str, dict[str, str]],
+    report: Report,
+    errors: list[Issue],
+) -> list[Category]:
     """description.csv: label, sublabel, description, styles, bgcolor."""
     if description is None:
         return []
-    cols = _columns_5374(description, {"label": ("label",), "styles": ("styles",), "color": ("bgcolor",)},
-                         ("label",), report, errors)
+    cols = _columns_5374(
+        description,
+        {"label": ("label",), "styles": ("styles",), "color": ("bgcolor",)},
+        ("label",),
+        report,
+        errors,
+    )
     if cols is None:
         return []
     categories: list[Category] = []
@@ -253,17 +319,25 @@ def _categories_5374(description: Table | None, closure: str, chosen_ids: dict[s
             report.warn(description.name, line, cols["label"] + 1, "blank category label: row skipped")
             continue
         if label.startswith("#"):
-            report.warn(description.name, line, cols["label"] + 1, f"{label!r} is commented out (#): row skipped")
+            report.warn(
+                description.name, line, cols["label"] + 1, f"{label!r} is commented out (#): row skipped"
+            )
             continue
         color = _cell(cells, cols.get("color"))
         if not _COLOR.match(color):
             if color:
-                report.warn(description.name, line, cols["color"] + 1,
-                            f"colour {color!r} is not #rrggbb: a default is used")
+                report.warn(
+                    description.name,
+                    line,
+                    cols["color"] + 1,
+                    f"colour {color!r} is not #rrggbb: a default is used",
+                )
             color = PALETTE[len(categories) % len(PALETTE)]
         icon = Path(_cell(cells, cols.get("styles"))).stem
         if lookup_key(label) in by_label:
-            report.warn(description.name, line, cols["label"] + 1, f"duplicate category {label!r}: row skipped")
+            report.warn(
+                description.name, line, cols["label"] + 1, f"duplicate category {label!r}: row skipped"
+            )
             continue
         cid = chosen_ids.get(lookup_key(label)) or slug_id(label, taken)
         taken.add(cid)
@@ -273,13 +347,16 @@ def _categories_5374(description: Table | None, closure: str, chosen_ids: dict[s
     return categories
 
 
-def _remarks_5374(table: Table | None, report: Report, errors: list[Issue], skip: list[Issue]) -> dict[str, str]:
+def _remarks_5374(
+    table: Table | None, report: Report, errors: list[Issue], skip: list[Issue]
+) -> dict[str, str]:
     """remarks.csv: ID, 注意事項."""
     remarks: dict[str, str] = {}
     if table is None:
         return remarks
-    cols = _columns_5374(table, {"id": ("ID", "番号"), "text": ("注意事項", "備考", "remark")}, ("id", "text"),
-                         report, errors)
+    cols = _columns_5374(
+        table, {"id": ("ID", "番号"), "text": ("注意事項", "備考", "remark")}, ("id", "text"), report, errors
+    )
     for line, cells in table.rows if cols else ():
         rid = _cell(cells, cols["id"])
         if not rid.isdigit():
@@ -289,19 +366,31 @@ def _remarks_5374(table: Table | None, report: Report, errors: list[Issue], skip
     return remarks
 
 
-def _centers_5374(table: Table | None, report: Report, errors: list[Issue],
-                  skip: list[Issue]) -> dict[str, Closures]:
+def _centers_5374(
+    table: Table | None, report: Report, errors: list[Issue], skip: list[Issue]
+) -> dict[str, Closures]:
     """center.csv: 名称, 休止開始日, 休止終了日 -- every row counts."""
     centers: dict[str, Closures] = {}
     if table is None:
         return centers
-    cols = _columns_5374(table, {"name": ("名称", "センター"), "start": ("休止開始日",), "end": ("休止終了日",)},
-                         ("name", "start", "end"), report, errors)
+    cols = _columns_5374(
+        table,
+        {"name": ("名称", "センター"), "start": ("休止開始日",), "end": ("休止終了日",)},
+        ("name", "start", "end"),
+        report,
+        errors,
+    )
     for line, cells in table.rows if cols else ():
         name = _cell(cells, cols["name"])
         if len(cells) <= max(cols.values()):
-            skip.append(Issue(table.name, line, len(cells) + 1,
-                              f"row has {len(cells)} cells: a closure needs a name, a start and an end"))
+            skip.append(
+                Issue(
+                    table.name,
+                    line,
+                    len(cells) + 1,
+                    f"row has {len(cells)} cells: a closure needs a name, a start and an end",
+                )
+            )
             continue
         try:
             start = _parse_slash_date(_cell(cells, cols["start"]))
@@ -314,7 +403,9 @@ def _centers_5374(table: Table | None, report: Report, errors: list[Issue],
             skip.append(Issue(table.name, line, cols["end"] + 1, str(exc)))
             continue
         if end < start:
-            skip.append(Issue(table.name, line, cols["end"] + 1, f"closure ends ({end}) before it starts ({start})"))
+            skip.append(
+                Issue(table.name, line, cols["end"] + 1, f"closure ends ({end}) before it starts ({start})")
+            )
             continue
         centers.setdefault(name, Closures()).periods.append(Closure(start, end))
     return centers
@@ -329,34 +420,60 @@ class _Row:
     unreadable: dict[str, str] = field(default_factory=dict)
 
     def same_as(self, other: _Row) -> bool:
-        return (self.center, self.schedules, self.unreadable) == (other.center, other.schedules, other.unreadable)
+        return (self.center, self.schedules, self.unreadable) == (
+            other.center,
+            other.schedules,
+            other.unreadable,
+        )
 
 
-def _areas_5374(table: Table, categories: list[Category], remarks: dict[str, str] | None,
-                centers: dict[str, Closures] | None, report: Report, errors: list[Issue], skip: list[Issue],
-                listed: dict[dt.date, list[tuple[int, int]]]) -> list[Area]:
+def _areas_5374(
+    table: Table,
+    categories: list[Category],
+    remarks: dict[str, str] | None,
+    centers: dict[str, Closures] | None,
+    report: Report,
+    errors: list[Issue],
+    skip: list[Issue],
+    listed: dict[dt.date, list[tuple[int, int]]],
+) -> list[Area]:
     """area_days.csv, read by position as the 5374 app does: area, centre, then one column per category
     label (blank header columns are ignored)."""
     name = table.name
     header = [clean_cell(h).lstrip("\ufeff") for h in table.header]
     if len(header) < 3:
-        errors.append(Issue(name, table.header_line, 1, f"wrong header: expected at least three columns "
-                            f"(area, centre, categories...), got {','.join(table.header)!r}"))
+        errors.append(
+            Issue(
+                name,
+                table.header_line,
+                1,
+                f"wrong header: expected at least three columns "
+                f"(area, centre, categories...), got {','.join(table.header)!r}",
+            )
+        )
         return []
     by_label = {lookup_key(c.label): c for c in categories}
     columns: list[tuple[int, str, Category | None]] = []  # (index, label, category)
     blank = [i for i in range(2, len(header)) if not header[i]]
     if blank:
-        report.warn(name, table.header_line, blank[0] + 1, f"blank header column(s) {', '.join(str(i + 1) for i in blank)}: "
-                    "ignored, as the 5374 app does")
+        report.warn(
+            name,
+            table.header_line,
+            blank[0] + 1,
+            f"blank header column(s) {', '.join(str(i + 1) for i in blank)}: ignored, as the 5374 app does",
+        )
     for i, label in enumerate(header[2:], start=2):
         if not label:
             continue
         cat = by_label.get(lookup_key(label))
         if cat is None and categories:
             known = ", ".join(c.label for c in categories)
-            issue = Issue(name, table.header_line, i + 1,
-                          f"unknown category {label!r}: not a label in description.csv ({known})")
+            issue = Issue(
+                name,
+                table.header_line,
+                i + 1,
+                f"unknown category {label!r}: not a label in description.csv ({known})",
+            )
             skip.append(issue)
             if skip is not errors:
                 continue  # lenient: the column is skipped
@@ -365,19 +482,32 @@ def _areas_5374(table: Table, categories: list[Category], remarks: dict[str, str
     rows: list[_Row] = []
     unknown_centers: dict[str, int] = {}
     for line, cells in table.rows:
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-            skip.append(Issue(name, line, len(header) + 1, f"row has {len(cells)} cells but the header has {len(header)}"))
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+            skip.append(
+                Issue(
+                    name,
+                    line,
+                    len(header) + 1,
+                    f"row has {len(cells)} cells but the header has {len(header)}",
+                )
+            )
             continue
         if any(_cell(cells, i) for i in blank):
-            report.warn(name, line, next(i for i in blank if _cell(cells, i)) + 1,
-                        "cell under a blank header column: ignored")
+            report.warn(
+                name,
+                line,
+                next(i for i in blank if _cell(cells, i)) + 1,
+                "cell under a blank header column: ignored",
+            )
         area_name = _cell(cells, 0)
         if not area_name:
             skip.append(Issue(name, line, 1, "area name is blank"))
             continue
         row = _Row(line, area_name, _cell(cells, 1), {})
         if len(cells) < width:
-            issue = Issue(name, line, len(cells) + 1, f"row has {len(cells)} cells but the header has {width}")
+            issue = Issue(
+                name, line, len(cells) + 1, f"row has {len(cells)} cells but the header has {width}"
+            )
             skip.append(issue)
             if skip is errors:
                 continue
@@ -386,7 +516,9 @@ def _areas_5374(table: Table, categories: list[Category], remarks: dict[str, str
         for i, label, cat in columns:
             if i >= len(cells):
                 if cat is not None:
-                    row.unreadable[cat.id] = str(Issue(name, line, i + 1, f"no cell for {label} (the row is short)"))
+                    row.unreadable[cat.id] = str(
+                        Issue(name, line, i + 1, f"no cell for {label} (the row is short)")
+                    )
                 continue
             found: list[str] = []
             try:
@@ -424,11 +556,20 @@ def _distinct_areas(rows: list[_Row], file: str, report: Report) -> list[Area]:
         if first is None:
             group.append(row)
         elif first.same_as(row):
-            report.warn(file, row.line, 1, f"area {row.name!r} repeats row {first.line} with the same days: "
-                        "this row is ignored")
+            report.warn(
+                file,
+                row.line,
+                1,
+                f"area {row.name!r} repeats row {first.line} with the same days: this row is ignored",
+            )
         else:
-            report.warn(file, row.line, 1, f"area {row.name!r} repeats row {first.line} with other days but the "
-                        "same centre: this row is ignored")
+            report.warn(
+                file,
+                row.line,
+                1,
+                f"area {row.name!r} repeats row {first.line} with other days but the "
+                "same centre: this row is ignored",
+            )
     areas: list[tuple[int, Area]] = []
     taken: set[str] = set()
     for group in groups.values():
@@ -439,8 +580,13 @@ def _distinct_areas(rows: list[_Row], file: str, report: Report) -> list[Area]:
                 aid = area_id(f"{aid} {row.line}")
             taken.add(aid)
             if len(group) > 1 and n > 0:
-                report.warn(file, row.line, 2, f"area {row.name!r} repeats row {group[0].line} with another centre: "
-                            f"both are kept, as {', '.join(repr(f'{r.name}（{r.center}）') for r in group)}")
+                report.warn(
+                    file,
+                    row.line,
+                    2,
+                    f"area {row.name!r} repeats row {group[0].line} with another centre: "
+                    f"both are kept, as {', '.join(repr(f'{r.name}（{r.center}）') for r in group)}",
+                )
             areas.append((row.line, Area(aid, shown, row.center, row.schedules, row.unreadable)))
     return [area for _, area in sorted(areas, key=lambda pair: pair[0])]
 
@@ -450,8 +596,16 @@ class _Dictionary:
     types are skipped with a warning, duplicates are reported, and a type that matches no
     category becomes a category of its own (reported by ``report_unmatched``)."""
 
-    def __init__(self, table: Table, categories: list[Category], taken: set[str], report: Report,
-                 name_col: int, type_col: int, type_word: str):
+    def __init__(
+        self,
+        table: Table,
+        categories: list[Category],
+        taken: set[str],
+        report: Report,
+        name_col: int,
+        type_col: int,
+        type_word: str,
+    ):
         self.table, self.categories, self.taken, self.report = table, categories, taken, report
         self.name_col, self.type_col, self.type_word = name_col, type_col, type_word
         self.by_label = {lookup_key(c.label): c for c in categories}
@@ -466,17 +620,26 @@ class _Dictionary:
             self.report.warn(self.table.name, line, self.name_col + 1, "blank item name: row skipped")
             return None
         if not label:
-            self.report.warn(self.table.name, line, self.type_col + 1, f"item {name!r} has no {self.type_word}: row skipped")
+            self.report.warn(
+                self.table.name,
+                line,
+                self.type_col + 1,
+                f"item {name!r} has no {self.type_word}: row skipped",
+            )
             return None
         key = lookup_key(label)
         if key not in self.by_label:
-            cat = Category(slug_id(label, self.taken), label, PALETTE[len(self.categories) % len(PALETTE)], "")
+            cat = Category(
+                slug_id(label, self.taken), label, PALETTE[len(self.categories) % len(PALETTE)], ""
+            )
             self.categories.append(cat)
             self.by_label[key] = cat
             self.unmatched.append(cat)
         cat = self.by_label[key]
         if (name, cat.id) in self._seen:
-            self.report.warn(self.table.name, line, self.name_col + 1, f"duplicate item {name!r}: row skipped")
+            self.report.warn(
+                self.table.name, line, self.name_col + 1, f"duplicate item {name!r}: row skipped"
+            )
             return None
         self._seen.add((name, cat.id))
         return name, cat
@@ -484,15 +647,24 @@ class _Dictionary:
     def report_unmatched(self) -> None:
         for cat in self.unmatched:
             count = sum(1 for i in self.items if i.category == cat.id)
-            self.report.warn(self.table.name, 0, 0, f"{count} item(s) of type {cat.label!r} match no category "
-                             f"label: imported under {cat.label!r} (id {cat.id})")
+            self.report.warn(
+                self.table.name,
+                0,
+                0,
+                f"{count} item(s) of type {cat.label!r} match no category "
+                f"label: imported under {cat.label!r} (id {cat.id})",
+            )
 
 
-def _import_target(table: Table, categories: list[Category], taken: set[str], report: Report,
-                   errors: list[Issue]) -> list[Item]:
+def _import_target(
+    table: Table, categories: list[Category], taken: set[str], report: Report, errors: list[Issue]
+) -> list[Item]:
     cols = _columns_5374(
-        table, {"type": ("type", "label"), "name": ("name",), "notice": ("notice",), "furigana": ("furigana",)},
-        ("type", "name"), report, errors,
+        table,
+        {"type": ("type", "label"), "name": ("name",), "notice": ("notice",), "furigana": ("furigana",)},
+        ("type", "name"),
+        report,
+        errors,
     )
     if cols is None:
         return []
@@ -500,8 +672,14 @@ def _import_target(table: Table, categories: list[Category], taken: set[str], re
     for line, cells in table.rows:
         if row := dictionary.row(line, cells):
             name, cat = row
-            dictionary.items.append(Item(name=name, category=cat.id, notice=_cell(cells, cols.get("notice")),
-                                         reading=reading_of(name)))
+            dictionary.items.append(
+                Item(
+                    name=name,
+                    category=cat.id,
+                    notice=_cell(cells, cols.get("notice")),
+                    reading=reading_of(name),
+                )
+            )
     dictionary.report_unmatched()
     return dictionary.items
 
@@ -531,11 +709,16 @@ def import_odgarbage(path: Path, slug: str, base: CityGarbage | None = None) -> 
     """
     table = read_table(Path(path))
     cols = _header_index(table, OD_ALIASES, ("name", "category"))
-    variant = "v2" if {"district", "fee", "fee_kind"} & cols.keys() else ("v1" if "city_code" in cols else "aliased")
+    variant = (
+        "v2"
+        if {"district", "fee", "fee_kind"} & cols.keys()
+        else ("v1" if "city_code" in cols else "aliased")
+    )
     report = Report()
     categories = list(base.categories) if base else []
-    dictionary = _Dictionary(table, categories, {c.id for c in categories}, report, cols["name"], cols["category"],
-                             "分別区分")
+    dictionary = _Dictionary(
+        table, categories, {c.id for c in categories}, report, cols["name"], cols["category"], "分別区分"
+    )
     for line, cells in table.rows:
         if not (row := dictionary.row(line, cells)):
             continue
@@ -559,8 +742,17 @@ def import_odgarbage(path: Path, slug: str, base: CityGarbage | None = None) -> 
         dictionary.report_unmatched()
     items = dictionary.items
     if not items:
-        raise ImportFailed([*report.warnings, Issue(table.name, 0, 0, f"no usable item in {len(table.rows)} row(s): "
-                                                    "every row lacks an item name or a 分別区分")])
+        raise ImportFailed(
+            [
+                *report.warnings,
+                Issue(
+                    table.name,
+                    0,
+                    0,
+                    f"no usable item in {len(table.rows)} row(s): every row lacks an item name or a 分別区分",
+                ),
+            ]
+        )
     garbage = CityGarbage(
         slug=slug,
         categories=categories,
@@ -572,5 +764,7 @@ def import_odgarbage(path: Path, slug: str, base: CityGarbage | None = None) -> 
         service_weekdays=base.service_weekdays if base else frozenset(range(6)),
         source={**(base.source if base else {}), "dictionary": {"format": "odgarbage", "variant": variant}},
     )
-    report.stats.update(items=len(items), categories=len(categories), variant=variant, encoding=table.encoding)
+    report.stats.update(
+        items=len(items), categories=len(categories), variant=variant, encoding=table.encoding
+    )
     return garbage, report

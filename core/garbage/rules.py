@@ -266,8 +266,10 @@ def _parse_rule(cell: str, warnings: list[str] | None) -> Schedule:
             # 隔月 is 5374's historic spelling of 隔週 (PR #48), so 月 names no weekday here.
             named = None if m.group(1) in "週月" else WEEKDAY_TOKENS[m.group(1)]
             if named is not None and named != anchor.weekday() and warnings is not None:
-                warnings.append(f"{token!r}: {anchor} is a {_WEEKDAY_NAMES[anchor.weekday()]}, not {m.group(1)}; "
-                                f"read as every other week from {anchor} (as the 5374 app does)")
+                warnings.append(
+                    f"{token!r}: {anchor} is a {_WEEKDAY_NAMES[anchor.weekday()]}, not {m.group(1)}; "
+                    f"read as every other week from {anchor} (as the 5374 app does)"
+                )
             rules.append(EveryOtherWeek(anchor))
         elif m := _WEEKDAY_NTH.match(token):
             weekday = WEEKDAY_TOKENS[m.group(1).lower()]

@@ -28,8 +28,10 @@ class ValidityWarning:
     end: dt.date | None
 
     def __str__(self) -> str:
-        return (f"{self.day} is outside the period this city's garbage data covers "
-                f"({self.start or '…'} to {self.end or '…'}); dates may be wrong")
+        return (
+            f"{self.day} is outside the period this city's garbage data covers "
+            f"({self.start or '…'} to {self.end or '…'}); dates may be wrong"
+        )
 
 
 def validity_warnings(city: City, *days: dt.date) -> list[ValidityWarning]:
@@ -98,7 +100,13 @@ def areas(city: City) -> list[dict]:
 
 def categories(city: City, lang: str) -> list[dict]:
     return [
-        {"id": c.id, "name": category_name(city, c, lang), "color": c.color, "icon": c.icon, "label_ja": c.label}
+        {
+            "id": c.id,
+            "name": category_name(city, c, lang),
+            "color": c.color,
+            "icon": c.icon,
+            "label_ja": c.label,
+        }
         for c in city.garbage.categories
     ]
 
@@ -109,8 +117,11 @@ def calendar(city: City, area: Area, start: dt.date, end: dt.date, lang: str) ->
         {
             "date": day.isoformat(),
             "categories": [
-                {"id": c.category.id, "name": category_name(city, c.category, lang),
-                 **({"moved_from": c.moved_from.isoformat()} if c.moved_from else {})}
+                {
+                    "id": c.category.id,
+                    "name": category_name(city, c.category, lang),
+                    **({"moved_from": c.moved_from.isoformat()} if c.moved_from else {}),
+                }
                 for c in cs
             ],
         }
@@ -133,12 +144,14 @@ def search(city: City, query: str, lang: str, limit: int = 10) -> list[dict]:
     for hit in _index(city, lang).search(query, limit):
         item = hit.item
         category = city.garbage.category(item.category)
-        out.append({
-            "name": item_name(city, item, lang),
-            "category": category_name(city, category, lang),
-            "notice": item_notice(city, item, lang),
-            "category_id": category.id,
-            "name_ja": item.name,
-            "reading": item.reading,
-        })
+        out.append(
+            {
+                "name": item_name(city, item, lang),
+                "category": category_name(city, category, lang),
+                "notice": item_notice(city, item, lang),
+                "category_id": category.id,
+                "name_ja": item.name,
+                "reading": item.reading,
+            }
+        )
     return out

@@ -32,7 +32,9 @@ def run_json(*args: str):
 def test_areas_shape():
     areas = run_json("garbage", "areas", "--city", "matsusaka")
     assert len(areas) == 198
-    assert all(set(a) == {"id", "name", "center"} and all(isinstance(v, str) for v in a.values()) for a in areas)
+    assert all(
+        set(a) == {"id", "name", "center"} and all(isinstance(v, str) for v in a.values()) for a in areas
+    )
     assert {"id": areas[2]["id"], "name": "旭ヶ丘", "center": "旧松阪市"} == areas[2]
 
 
@@ -40,13 +42,31 @@ def test_area_by_id_or_name():
     areas = run_json("garbage", "areas")
     by_id = run_json("garbage", "next", "--area", areas[2]["id"], "--on", "2014-05-05")
     by_name = run_json("garbage", "next", "--area", "  旭ヶ丘 ", "--on", "2014-05-05")
-    assert by_id == by_name == {"nonburnable": "2014-05-07", "recyclable": "2014-05-27",
-                                "burnable": "2014-05-08", "bottles": "2014-05-23"}
+    assert (
+        by_id
+        == by_name
+        == {
+            "nonburnable": "2014-05-07",
+            "recyclable": "2014-05-27",
+            "burnable": "2014-05-08",
+            "bottles": "2014-05-23",
+        }
+    )
 
 
 def test_calendar_shape_and_order():
-    days = run_json("garbage", "calendar", "--area", "旭ヶ丘", "--from", "2014-05-01", "--to", "2014-05-31",
-                    "--lang", "pt-BR")
+    days = run_json(
+        "garbage",
+        "calendar",
+        "--area",
+        "旭ヶ丘",
+        "--from",
+        "2014-05-01",
+        "--to",
+        "2014-05-31",
+        "--lang",
+        "pt-BR",
+    )
     assert [d["date"] for d in days] == sorted(d["date"] for d in days)
     assert days[0] == {"date": "2014-05-01", "categories": [{"id": "burnable", "name": "Lixo queimável"}]}
     assert all(d["categories"] for d in days)
@@ -90,7 +110,10 @@ def test_outside_validity_warns_but_answers():
         (["garbage", "next", "--area", "旭ヶ丘", "--on", "2014-13-01"], "--on: '2014-13-01' is not a date"),
         (["garbage", "areas", "--city", "atlantis"], "no city 'atlantis'"),
         (["garbage", "categories", "--lang", "xx"], "unknown language 'xx'"),
-        (["garbage", "calendar", "--area", "旭ヶ丘", "--from", "2014-05-02", "--to", "2014-05-01"], "is before"),
+        (
+            ["garbage", "calendar", "--area", "旭ヶ丘", "--from", "2014-05-02", "--to", "2014-05-01"],
+            "is before",
+        ),
         (["garbage", "ics", "--area", "旭ヶ丘", "--remind", "soon"], "--remind: bad reminder 'soon'"),
     ],
 )
@@ -100,29 +123,78 @@ def test_bad_input_is_named(args, message):
 
 
 def test_import_then_use_with_data_dir(tmp_path, shared_garbage):
-    imported = run("garbage", "import", "--format", "5374", str(shared_garbage / "kyotango-2023"), "--city", "kyotango",
-                   "--data-dir", str(tmp_path))
+    imported = run(
+        "garbage",
+        "import",
+        "--format",
+        "5374",
+        str(shared_garbage / "kyotango-2023"),
+        "--city",
+        "kyotango",
+        "--data-dir",
+        str(tmp_path),
+    )
     # Kyotango's areas name no centre, so its closures apply to none of them: said, not hidden.
     assert "a blank centre is not in center.csv: no closure applies to its areas" in imported.stderr
     areas = run_json("garbage", "areas", "--city", "kyotango", "--data-dir", str(tmp_path))
     assert len(areas) == 169
-    days = run_json("garbage", "calendar", "--city", "kyotango", "--data-dir", str(tmp_path), "--area", areas[0]["name"],
-                    "--from", "2025-12-25", "--to", "2026-01-08")
+    days = run_json(
+        "garbage",
+        "calendar",
+        "--city",
+        "kyotango",
+        "--data-dir",
+        str(tmp_path),
+        "--area",
+        areas[0]["name"],
+        "--from",
+        "2025-12-25",
+        "--to",
+        "2026-01-08",
+    )
     assert [d["date"] for d in days][:3] == ["2025-12-25", "2025-12-29", "2026-01-01"]  # 可燃ごみ Mon/Thu
-    run("garbage", "import", "--format", "odgarbage", str(shared_garbage / "tsu-2024" / "original.csv"),
-        "--city", "kyotango", "--data-dir", str(tmp_path))
+    run(
+        "garbage",
+        "import",
+        "--format",
+        "odgarbage",
+        str(shared_garbage / "tsu-2024" / "original.csv"),
+        "--city",
+        "kyotango",
+        "--data-dir",
+        str(tmp_path),
+    )
     hits = run_json("garbage", "search", "reizouko", "--city", "kyotango", "--data-dir", str(tmp_path))
     assert hits[0]["name"].startswith("冷蔵庫")
     assert len(run_json("garbage", "areas", "--city", "kyotango", "--data-dir", str(tmp_path))) == 169
 
 
 def test_failed_import_writes_nothing_and_keeps_old_data(tmp_path, shared_garbage):
-    run("garbage", "import", "--format", "5374", str(shared_garbage / "matsusaka-2014"), "--city", "m",
-        "--data-dir", str(tmp_path))
+    run(
+        "garbage",
+        "import",
+        "--format",
+        "5374",
+        str(shared_garbage / "matsusaka-2014"),
+        "--city",
+        "m",
+        "--data-dir",
+        str(tmp_path),
+    )
     stored = tmp_path / "cities" / "m" / "garbage.json"
     before = stored.read_bytes()
-    result = run("garbage", "import", "--format", "5374", str(shared_garbage / "iga-2014"), "--city", "m",
-                 "--data-dir", str(tmp_path), code=2)
+    result = run(
+        "garbage",
+        "import",
+        "--format",
+        "5374",
+        str(shared_garbage / "iga-2014"),
+        "--city",
+        "m",
+        "--data-dir",
+        str(tmp_path),
+        code=2,
+    )
     assert re.search(r"area_days\.csv:2:5: bad date '201411021'", result.stderr)
     assert "nothing was written" in result.stderr
     assert stored.read_bytes() == before
@@ -135,16 +207,29 @@ def test_bundled_matsusaka_equals_a_fresh_import(tmp_path):
     shutil.copy(root / "city.json", tmp_path / "city.json")
     (tmp_path / "cities" / "matsusaka").mkdir(parents=True)
     shutil.copy(root / "city.json", tmp_path / "cities" / "matsusaka" / "city.json")
-    run("garbage", "import", "--format", "5374", str(root / "garbage" / "source-5374"), "--city", "matsusaka",
-        "--data-dir", str(tmp_path))
+    run(
+        "garbage",
+        "import",
+        "--format",
+        "5374",
+        str(root / "garbage" / "source-5374"),
+        "--city",
+        "matsusaka",
+        "--data-dir",
+        str(tmp_path),
+    )
     fresh = json.loads((tmp_path / "cities" / "matsusaka" / "garbage.json").read_text("utf-8"))
     assert fresh == json.loads((root / "garbage.json").read_text("utf-8"))
 
 
 def test_console_command_is_installed():
     exe = Path(sys.executable).parent / "machi"
-    out = subprocess.run([str(exe), "garbage", "search", "petto", "--json", "--limit", "1"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [str(exe), "garbage", "search", "petto", "--json", "--limit", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(out.stdout)[0]["category"] == "資源物"
 
 
@@ -152,18 +237,41 @@ def test_console_command_is_installed():
 
 
 def test_import_lenient_records_and_every_front_end_tells(tmp_path, shared_garbage):
-    strict = run("garbage", "import", "--format", "5374", str(shared_garbage / "iga-2014"), "--city", "iga",
-                 "--data-dir", str(tmp_path), code=2)
+    strict = run(
+        "garbage",
+        "import",
+        "--format",
+        "5374",
+        str(shared_garbage / "iga-2014"),
+        "--city",
+        "iga",
+        "--data-dir",
+        str(tmp_path),
+        code=2,
+    )
     assert [line for line in strict.stderr.splitlines() if line.startswith("area_days.csv:")] == [
-        f"area_days.csv:{row}:5: bad date '201411021' (expected YYYYMMDD) in 容器包装プラスチック" for row in (2, 3, 4, 5)]
+        f"area_days.csv:{row}:5: bad date '201411021' (expected YYYYMMDD) in 容器包装プラスチック"
+        for row in (2, 3, 4, 5)
+    ]
     assert not (tmp_path / "cities" / "iga").exists()
-    lenient = run("garbage", "import", "--format", "5374", str(shared_garbage / "iga-2014"), "--city", "iga",
-                  "--data-dir", str(tmp_path), "--lenient")
+    lenient = run(
+        "garbage",
+        "import",
+        "--format",
+        "5374",
+        str(shared_garbage / "iga-2014"),
+        "--city",
+        "iga",
+        "--data-dir",
+        str(tmp_path),
+        "--lenient",
+    )
     assert "warning: skipped area_days.csv:2:5: bad date '201411021'" in lenient.stderr
     stored = json.loads((tmp_path / "cities" / "iga" / "garbage.json").read_text("utf-8"))
     area = stored["areas"][0]
     assert area["unreadable"] == {
-        "youkihousoupurasuchikku": "area_days.csv:2:5: bad date '201411021' (expected YYYYMMDD) in 容器包装プラスチック"}
+        "youkihousoupurasuchikku": "area_days.csv:2:5: bad date '201411021' (expected YYYYMMDD) in 容器包装プラスチック"
+    }
     common = ["--city", "iga", "--data-dir", str(tmp_path), "--area", area["id"]]
     nexts = run("garbage", "next", *common, "--on", "2014-10-01", "--json")
     assert json.loads(nexts.stdout)["youkihousoupurasuchikku"] is None  # the contract shape is kept
@@ -173,31 +281,92 @@ def test_import_lenient_records_and_every_front_end_tells(tmp_path, shared_garba
     assert told in run("garbage", "calendar", *common, "--from", "2014-10-01", "--to", "2014-10-31").stderr
     assert told in run("garbage", "ics", *common).stderr
     other = stored["areas"][5]
-    assert "could not be read" not in run("garbage", "next", "--city", "iga", "--data-dir", str(tmp_path), "--area",
-                                          other["id"], "--on", "2014-10-01").stderr
+    assert (
+        "could not be read"
+        not in run(
+            "garbage",
+            "next",
+            "--city",
+            "iga",
+            "--data-dir",
+            str(tmp_path),
+            "--area",
+            other["id"],
+            "--on",
+            "2014-10-01",
+        ).stderr
+    )
 
 
 def test_import_valid_from_to_override_the_derived_period(tmp_path, shared_garbage):
-    result = run("garbage", "import", "--format", "5374", str(shared_garbage / "nara-2016"), "--city", "nara",
-                 "--data-dir", str(tmp_path), "--lenient", "--valid-to", "2017-03-31")
+    result = run(
+        "garbage",
+        "import",
+        "--format",
+        "5374",
+        str(shared_garbage / "nara-2016"),
+        "--city",
+        "nara",
+        "--data-dir",
+        str(tmp_path),
+        "--lenient",
+        "--valid-to",
+        "2017-03-31",
+    )
     assert "date 2099-12-31 (372 cell(s)) is more than a year away" in result.stderr
     assert "valid 2016-06-01 – 2017-03-31" in result.stderr
     stored = json.loads((tmp_path / "cities" / "nara" / "garbage.json").read_text("utf-8"))
     assert stored["validity"] == {"from": "2016-06-01", "to": "2017-03-31"}
-    run("garbage", "import", "--format", "5374", str(shared_garbage / "nara-2016"), "--city", "nara", "--data-dir",
-        str(tmp_path), "--lenient", "--valid-from", "2016-04-01")
+    run(
+        "garbage",
+        "import",
+        "--format",
+        "5374",
+        str(shared_garbage / "nara-2016"),
+        "--city",
+        "nara",
+        "--data-dir",
+        str(tmp_path),
+        "--lenient",
+        "--valid-from",
+        "2016-04-01",
+    )
     stored = json.loads((tmp_path / "cities" / "nara" / "garbage.json").read_text("utf-8"))
     assert stored["validity"] == {"from": "2016-04-01", "to": "2016-09-30"}
-    bad = run("garbage", "import", "--format", "5374", str(shared_garbage / "nara-2016"), "--city", "nara",
-              "--data-dir", str(tmp_path), "--valid-from", "2016-04-01", "--valid-to", "2016-03-01", code=2)
+    bad = run(
+        "garbage",
+        "import",
+        "--format",
+        "5374",
+        str(shared_garbage / "nara-2016"),
+        "--city",
+        "nara",
+        "--data-dir",
+        str(tmp_path),
+        "--valid-from",
+        "2016-04-01",
+        "--valid-to",
+        "2016-03-01",
+        code=2,
+    )
     assert "--valid-to 2016-03-01 is before --valid-from 2016-04-01" in bad.stderr
 
 
 @pytest.mark.parametrize("slug", ["../x", "a/b", "x y", "..", "町"])
 def test_city_must_be_a_slug(tmp_path, shared_garbage, slug):
     data = tmp_path / "data"
-    result = run("garbage", "import", "--format", "5374", str(shared_garbage / "kyotango-2023"), "--city", slug,
-                 "--data-dir", str(data), code=2)
+    result = run(
+        "garbage",
+        "import",
+        "--format",
+        "5374",
+        str(shared_garbage / "kyotango-2023"),
+        "--city",
+        slug,
+        "--data-dir",
+        str(data),
+        code=2,
+    )
     assert "is not a city slug (letters, digits and '-' only)" in result.stderr
     assert list(tmp_path.iterdir()) == []
     assert "is not a city slug" in run("garbage", "areas", "--city", slug, code=2).stderr
@@ -206,16 +375,44 @@ def test_city_must_be_a_slug(tmp_path, shared_garbage, slug):
 def test_odgarbage_without_a_usable_item_exits_2(tmp_path):
     p = tmp_path / "empty.csv"
     p.write_text("品目,分別区分\n,燃えるごみ\n", encoding="utf-8")
-    result = run("garbage", "import", "--format", "odgarbage", str(p), "--city", "x", "--data-dir",
-                 str(tmp_path / "d"), code=2)
-    assert "empty.csv:0:0: no usable item in 1 row(s)" in result.stderr and "nothing was written" in result.stderr
+    result = run(
+        "garbage",
+        "import",
+        "--format",
+        "odgarbage",
+        str(p),
+        "--city",
+        "x",
+        "--data-dir",
+        str(tmp_path / "d"),
+        code=2,
+    )
+    assert (
+        "empty.csv:0:0: no usable item in 1 row(s)" in result.stderr
+        and "nothing was written" in result.stderr
+    )
     assert not (tmp_path / "d").exists()
 
 
 def test_no_stray_blank_line_on_a_redirected_stderr(tmp_path, shared_garbage):
     exe = Path(sys.executable).parent / "machi"
-    out = subprocess.run([str(exe), "garbage", "import", "--format", "5374", str(shared_garbage / "kyotango-2023"),
-                          "--city", "k", "--data-dir", str(tmp_path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            str(exe),
+            "garbage",
+            "import",
+            "--format",
+            "5374",
+            str(shared_garbage / "kyotango-2023"),
+            "--city",
+            "k",
+            "--data-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     lines = out.stderr.splitlines()
     assert lines[0].startswith("warning: area_days.csv:2:2: a blank centre")
     assert "" not in lines and lines[-1].startswith("imported k into")
@@ -230,7 +427,9 @@ def test_next_warns_when_an_answer_lies_outside_the_period():
     inside = run("garbage", "next", "--area", "旭ヶ丘", "--on", "2014-09-01", "--json")
     assert all(v is None or v <= "2014-09-30" for v in json.loads(inside.stdout).values())
     assert "warning" not in inside.stderr
-    calendar = run("garbage", "calendar", "--area", "旭ヶ丘", "--from", "2014-09-20", "--to", "2014-10-05", "--json")
+    calendar = run(
+        "garbage", "calendar", "--area", "旭ヶ丘", "--from", "2014-09-20", "--to", "2014-10-05", "--json"
+    )
     assert "warning" in calendar.stderr and "2014-10-05 is outside the period" in calendar.stderr
 
 
@@ -250,8 +449,13 @@ def test_today_is_the_city_date_not_the_host_date():
     # A host zone whose date differs from Tokyo's right now: UTC-12 unless Tokyo is past 21:00, then UTC+14.
     host = "Etc/GMT+12" if dt.datetime.now(ZoneInfo("Etc/GMT+12")).date() != before else "Etc/GMT-14"
     assert dt.datetime.now(ZoneInfo(host)).date() != before
-    out = subprocess.run([str(exe), "garbage", "next", "--area", "旭ヶ丘", "--json"], capture_output=True, text=True,
-                         check=True, env={**os.environ, "TZ": host})
+    out = subprocess.run(
+        [str(exe), "garbage", "next", "--area", "旭ヶ丘", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "TZ": host},
+    )
     after = dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
     # The data (2014) never covers today, so the warning names the day the command counted from.
     assert any(f"{day} is outside the period" in out.stderr for day in (before, after)), out.stderr

@@ -41,7 +41,9 @@ def test_real_cities_import(shared_garbage):
 def test_iga_malformed_dates_fail_with_position(shared_garbage):
     with pytest.raises(ImportFailed) as exc:
         import_5374(shared_garbage / "iga-2014", "iga")
-    assert "area_days.csv:2:5: bad date '201411021' (expected YYYYMMDD) in 容器包装プラスチック" in errors_of(exc)
+    assert "area_days.csv:2:5: bad date '201411021' (expected YYYYMMDD) in 容器包装プラスチック" in errors_of(
+        exc
+    )
 
 
 def test_normalisation_is_not_an_error(make_5374):
@@ -62,14 +64,18 @@ def test_bad_date_in_area_days(make_5374):
 
 
 def test_bad_date_in_center(make_5374):
-    folder = make_5374(HEAD + "本町,本庁,月,,\n", center="名称,休止開始日,休止終了日\n本庁,2014/13/29,2015/01/03\n")
+    folder = make_5374(
+        HEAD + "本町,本庁,月,,\n", center="名称,休止開始日,休止終了日\n本庁,2014/13/29,2015/01/03\n"
+    )
     with pytest.raises(ImportFailed) as exc:
         import_5374(folder, "t")
     assert errors_of(exc) == ["center.csv:2:2: bad date '2014/13/29' (no such day)"]
 
 
 def test_closure_ending_before_it_starts(make_5374):
-    folder = make_5374(HEAD + "本町,本庁,月,,\n", center="名称,休止開始日,休止終了日\n本庁,2015/01/03,2014/12/29\n")
+    folder = make_5374(
+        HEAD + "本町,本庁,月,,\n", center="名称,休止開始日,休止終了日\n本庁,2015/01/03,2014/12/29\n"
+    )
     with pytest.raises(ImportFailed) as exc:
         import_5374(folder, "t")
     assert errors_of(exc)[0].startswith("center.csv:2:3: closure ends (2014-12-29) before it starts")
@@ -93,8 +99,11 @@ def test_wrong_header(make_5374):
     g, report = import_5374(folder, "t")
     assert g.centers["本庁"].periods[0].start == dt.date(2014, 12, 29)
     assert [str(w) for w in report.warnings] == [
-        ("center.csv:1:0: header 'center,from,to' not recognised: columns read by position as the 5374 app does "
-        "(1 = name, 2 = start, 3 = end)")]
+        (
+            "center.csv:1:0: header 'center,from,to' not recognised: columns read by position as the 5374 app does "
+            "(1 = name, 2 = start, 3 = end)"
+        )
+    ]
     folder = make_5374(HEAD + "本町,本庁,月,,\n", center="center,from\n本庁,2014/12/29\n")
     with pytest.raises(ImportFailed) as exc:
         import_5374(folder, "t")
@@ -104,7 +113,9 @@ def test_wrong_header(make_5374):
 def test_bad_encoding(make_5374, tmp_path):
     folder = make_5374(HEAD + "本町,本庁,月,,\n", center=CENTER)
     # Bytes that are neither UTF-8 nor CP932 on line 3.
-    (folder / "target.csv").write_bytes("type,name,notice,furigana\n燃えるごみ,生ごみ,,な\n".encode() + b"\xff\xfe\x80,x,,\n")
+    (folder / "target.csv").write_bytes(
+        "type,name,notice,furigana\n燃えるごみ,生ごみ,,な\n".encode() + b"\xff\xfe\x80,x,,\n"
+    )
     with pytest.raises(ImportFailed) as exc:
         import_5374(folder, "t")
     (msg,) = errors_of(exc)
@@ -156,24 +167,36 @@ def test_warnings_keep_what_can_be_kept(make_5374):
     g, report = import_5374(folder, "t")
     messages = [str(w) for w in report.warnings]
     assert "area_days.csv:2:3: remark *3 is not in remarks.csv" in messages
-    assert ("area_days.csv:3:1: area '本町' repeats row 2 with other days but the same centre: this row is ignored"
-            in messages)
-    assert "area_days.csv:4:2: centre '北センター' is not in center.csv: no closure applies to its areas" in messages
+    assert (
+        "area_days.csv:3:1: area '本町' repeats row 2 with other days but the same centre: this row is ignored"
+        in messages
+    )
+    assert (
+        "area_days.csv:4:2: centre '北センター' is not in center.csv: no closure applies to its areas"
+        in messages
+    )
     assert "target.csv:4:2: duplicate item '生ごみ': row skipped" in messages
     assert "target.csv:5:1: item '空欄' has no category: row skipped" in messages
     assert any("1 item(s) of type '粗大ごみ' match no category label" in m for m in messages)
     assert [a.name for a in g.areas] == ["本町", "北町"]
-    assert {i.name: g.category(i.category).label for i in g.items} == {"生ごみ": "燃えるごみ", "タンス": "粗大ごみ"}
+    assert {i.name: g.category(i.category).label for i in g.items} == {
+        "生ごみ": "燃えるごみ",
+        "タンス": "粗大ごみ",
+    }
 
 
 # ------------------------------------------------------------------ ゴミ分別 (odgarbage)
 
-V1 = ("全国地方公共団体コード,ID,地方公共団体名,ゴミの品目,ゴミの品目_カナ,ゴミの品目_英字,分別区分,注意点,備考\n"
-      "132225,1,東久留米市,ペットボトル,ペットボトル,PET bottle,資源物,キャップを外す,\n"
-      "132225,2,東久留米市,タンス,タンス,Chest,粗大ごみ,,要予約\n")
-V2 = ("\ufeff全国地方公共団体コード,ID,地方公共団体名,地区名,ゴミの品目,ゴミの品目_カナ,ゴミの品目_英字,分別区分,注意点,備考,粗大ごみ回収料金\n"
-      "132225,1,東久留米市,,ソファー,ソファー,Sofa,粗大ごみ,,,１２００円\n"
-      "132225,2,東久留米市,,  ,,,燃えるごみ,,,\n")
+V1 = (
+    "全国地方公共団体コード,ID,地方公共団体名,ゴミの品目,ゴミの品目_カナ,ゴミの品目_英字,分別区分,注意点,備考\n"
+    "132225,1,東久留米市,ペットボトル,ペットボトル,PET bottle,資源物,キャップを外す,\n"
+    "132225,2,東久留米市,タンス,タンス,Chest,粗大ごみ,,要予約\n"
+)
+V2 = (
+    "\ufeff全国地方公共団体コード,ID,地方公共団体名,地区名,ゴミの品目,ゴミの品目_カナ,ゴミの品目_英字,分別区分,注意点,備考,粗大ごみ回収料金\n"
+    "132225,1,東久留米市,,ソファー,ソファー,Sofa,粗大ごみ,,,１２００円\n"
+    "132225,2,東久留米市,,  ,,,燃えるごみ,,,\n"
+)
 
 
 def test_odgarbage_v1_and_v2(tmp_path):
@@ -182,7 +205,9 @@ def test_odgarbage_v1_and_v2(tmp_path):
     g, report = import_odgarbage(p1, "t")
     assert report.stats["variant"] == "v1" and report.stats["encoding"] == "cp932"
     assert [(i.name, g.category(i.category).label, i.reading) for i in g.items] == [
-        ("ペットボトル", "資源物", "ぺっとぼとる"), ("タンス", "粗大ごみ", "たんす")]
+        ("ペットボトル", "資源物", "ぺっとぼとる"),
+        ("タンス", "粗大ごみ", "たんす"),
+    ]
     assert g.items[0].synonyms == ("PET bottle",)
     p2 = tmp_path / "v2.csv"
     p2.write_text(V2, encoding="utf-8")
@@ -201,7 +226,10 @@ def test_odgarbage_merges_into_a_city_and_reports_unknown_types(tmp_path, shared
     assert [i.name for i in g.items] == ["新聞", "タイヤ"]
     (warning,) = [w.message for w in report.warnings]
     new_id = g.items[1].category
-    assert warning == f"1 item(s) of type '処理困難物' match no category label: imported under '処理困難物' (id {new_id})"
+    assert (
+        warning
+        == f"1 item(s) of type '処理困難物' match no category label: imported under '処理困難物' (id {new_id})"
+    )
     assert new_id.isascii() and new_id not in {c.id for c in base.categories}
 
 
@@ -228,9 +256,11 @@ def test_nara_real_data_strict_lists_every_unreadable_cell(shared_garbage):
     with pytest.raises(ImportFailed) as exc:
         import_5374(shared_garbage / "nara-2016", "nara")
     # 川上町（飯森町・長尾町） says 公社 (collected by the city's public corporation) instead of days.
-    assert errors_of(exc) == [f"area_days.csv:{row}:{col}: unknown rule token '公社' in {label}"
-                              for row in (74, 231)
-                              for col, label in ((3, "燃やせるごみ"), (4, "燃やせないごみ"), (5, "プラスチック製容器包装"))]
+    assert errors_of(exc) == [
+        f"area_days.csv:{row}:{col}: unknown rule token '公社' in {label}"
+        for row in (74, 231)
+        for col, label in ((3, "燃やせるごみ"), (4, "燃やせないごみ"), (5, "プラスチック製容器包装"))
+    ]
 
 
 def test_nara_real_data_lenient(shared_garbage):
@@ -238,22 +268,39 @@ def test_nara_real_data_lenient(shared_garbage):
     messages = [str(w) for w in report.warnings]
     # 20991231 closes every date list: a placeholder, not the end of the data's period.
     assert g.validity.start == dt.date(2016, 6, 1) and g.validity.end == dt.date(2016, 9, 30)
-    assert any(m.startswith("area_days.csv:2:6: date 2099-12-31 (372 cell(s)) is more than a year away") for m in messages)
+    assert any(
+        m.startswith("area_days.csv:2:6: date 2099-12-31 (372 cell(s)) is more than a year away")
+        for m in messages
+    )
     assert all(dt.date(2099, 12, 31) not in s.listed_dates() for a in g.areas for s in a.schedules.values())
     by_name = {a.name: a for a in g.areas}
     aogaki = by_name["青垣町1〜3丁目"]
     assert aogaki.schedules["moyasenaigomi"].rules == (EveryOtherWeek(dt.date(2016, 4, 6)),)  # 隔水20160406
     # Rows 86 and 87 name the same area with other centres and days: both kept, told apart by the centre.
     east = [n for n in by_name if n.startswith("北小路町（やすらぎの道の東側）")]
-    assert east == ["北小路町（やすらぎの道の東側）（奈良市清美公社）", "北小路町（やすらぎの道の東側）（奈良市収集課）"]
-    assert by_name[east[0]].id == area_id("北小路町（やすらぎの道の東側）")  # the first keeps the id of the name
+    assert east == [
+        "北小路町（やすらぎの道の東側）（奈良市清美公社）",
+        "北小路町（やすらぎの道の東側）（奈良市収集課）",
+    ]
+    assert by_name[east[0]].id == area_id(
+        "北小路町（やすらぎの道の東側）"
+    )  # the first keeps the id of the name
     assert len({a.id for a in g.areas}) == len(g.areas) == 370
-    assert any(m.startswith("area_days.csv:87:2: area '北小路町（やすらぎの道の東側）' repeats row 86 with another "
-                            "centre: both are kept") for m in messages)
-    assert "area_days.csv:43:1: area '大宮町1丁目（大宮通り南側）' repeats row 39 with the same days: this row is ignored" \
+    assert any(
+        m.startswith(
+            "area_days.csv:87:2: area '北小路町（やすらぎの道の東側）' repeats row 86 with another "
+            "centre: both are kept"
+        )
+        for m in messages
+    )
+    assert (
+        "area_days.csv:43:1: area '大宮町1丁目（大宮通り南側）' repeats row 39 with the same days: this row is ignored"
         in messages
+    )
     # The 公社 cells are skipped, reported and remembered on the area.
-    assert [str(i) for i in report.skipped][:1] == ["area_days.csv:74:3: unknown rule token '公社' in 燃やせるごみ"]
+    assert [str(i) for i in report.skipped][:1] == [
+        "area_days.csv:74:3: unknown rule token '公社' in 燃やせるごみ"
+    ]
     kawakami = by_name["川上町（飯森町・長尾町）"]
     assert kawakami.unreadable == {
         "moyaserugomi": "area_days.csv:74:3: unknown rule token '公社' in 燃やせるごみ",
@@ -270,30 +317,40 @@ def test_nara_real_data_lenient(shared_garbage):
 
 
 def test_header_read_by_position_and_blank_trailing_columns(make_5374):
-    folder = make_5374("地域,収集センター,燃えるごみ,燃えないごみ,資源物,,,\n本町,本庁,月,水2,,,,\n", center=CENTER)
+    folder = make_5374(
+        "地域,収集センター,燃えるごみ,燃えないごみ,資源物,,,\n本町,本庁,月,水2,,,,\n", center=CENTER
+    )
     g, report = import_5374(folder, "t")
     assert [(a.name, a.center) for a in g.areas] == [("本町", "本庁")]
     assert [str(w) for w in report.warnings] == [
-        "area_days.csv:1:6: blank header column(s) 6, 7, 8: ignored, as the 5374 app does"]
+        "area_days.csv:1:6: blank header column(s) 6, 7, 8: ignored, as the 5374 app does"
+    ]
 
 
 def test_sentinel_date_does_not_stretch_the_period_and_the_period_can_be_set(make_5374):
-    folder = make_5374(HEAD + "本町,本庁,月,20140210 20140310 20991231,20140415\n"
-                              "西町,本庁,火,20991231,\n", center=CENTER)
+    folder = make_5374(
+        HEAD + "本町,本庁,月,20140210 20140310 20991231,20140415\n西町,本庁,火,20991231,\n", center=CENTER
+    )
     g, report = import_5374(folder, "t")
     assert (g.validity.start, g.validity.end) == (dt.date(2014, 2, 1), dt.date(2014, 4, 30))
     (w,) = [str(w) for w in report.warnings]
-    assert w.startswith("area_days.csv:2:4: date 2099-12-31 (2 cell(s)) is more than a year away from the other dates")
+    assert w.startswith(
+        "area_days.csv:2:4: date 2099-12-31 (2 cell(s)) is more than a year away from the other dates"
+    )
     assert "--valid-from/--valid-to" in w
-    assert [a.schedules.get(g.categories[1].id) for a in g.areas][1] is None  # only the sentinel: no collection
+    assert [a.schedules.get(g.categories[1].id) for a in g.areas][
+        1
+    ] is None  # only the sentinel: no collection
     g2, _ = import_5374(folder, "t", validity=Validity(None, dt.date(2014, 6, 30)))
     assert (g2.validity.start, g2.validity.end) == (dt.date(2014, 2, 1), dt.date(2014, 6, 30))
 
 
 def test_errors_in_every_file_are_reported_together(make_5374):
-    folder = make_5374(HEAD + "本町,本庁,月 X,,\n西町,本庁,火,2014,\n",
-                       center="名称,休止開始日,休止終了日\n本庁,2014/13/29,2015/01/03\n",
-                       remarks="ID,注意事項\nx,祝日\n")
+    folder = make_5374(
+        HEAD + "本町,本庁,月 X,,\n西町,本庁,火,2014,\n",
+        center="名称,休止開始日,休止終了日\n本庁,2014/13/29,2015/01/03\n",
+        remarks="ID,注意事項\nx,祝日\n",
+    )
     with pytest.raises(ImportFailed) as exc:
         import_5374(folder, "t")
     assert errors_of(exc) == [
@@ -313,8 +370,10 @@ def test_a_multi_line_record_is_named_by_its_first_line(make_5374):
     folder = make_5374(HEAD + '"本町\n（北）",本庁,月 X,,\n西町,本庁,火,2014,\n', center=CENTER)
     with pytest.raises(ImportFailed) as exc:
         import_5374(folder, "t")
-    assert errors_of(exc) == ["area_days.csv:2:3: unknown rule token 'X' in 燃えるごみ",
-                              "area_days.csv:4:4: bad date '2014' (expected YYYYMMDD) in 燃えないごみ"]
+    assert errors_of(exc) == [
+        "area_days.csv:2:3: unknown rule token 'X' in 燃えるごみ",
+        "area_days.csv:4:4: bad date '2014' (expected YYYYMMDD) in 燃えないごみ",
+    ]
 
 
 def test_too_few_cells(make_5374):
@@ -331,20 +390,30 @@ def test_too_few_cells(make_5374):
 
 
 def test_same_name_other_centre_keeps_both(make_5374):
-    folder = make_5374(HEAD + "本町,本庁,月,,\n北町,本庁,火,,\n本町,北センター,水,,\n",
-                       center=CENTER + "北センター,2014/12/30,2015/01/04\n")
+    folder = make_5374(
+        HEAD + "本町,本庁,月,,\n北町,本庁,火,,\n本町,北センター,水,,\n",
+        center=CENTER + "北センター,2014/12/30,2015/01/04\n",
+    )
     g, report = import_5374(folder, "t")
-    assert [(a.name, a.center) for a in g.areas] == [("本町（本庁）", "本庁"), ("北町", "本庁"),
-                                                     ("本町（北センター）", "北センター")]
+    assert [(a.name, a.center) for a in g.areas] == [
+        ("本町（本庁）", "本庁"),
+        ("北町", "本庁"),
+        ("本町（北センター）", "北センター"),
+    ]
     assert g.areas[0].id == area_id("本町") and g.areas[2].id == area_id("本町（北センター）")
     assert [str(w) for w in report.warnings] == [
-        ("area_days.csv:4:2: area '本町' repeats row 2 with another centre: both are kept, as "
-        "'本町（本庁）', '本町（北センター）'")]
+        (
+            "area_days.csv:4:2: area '本町' repeats row 2 with another centre: both are kept, as "
+            "'本町（本庁）', '本町（北センター）'"
+        )
+    ]
 
 
 def test_lenient_skips_unreadable_cells_and_rows(make_5374):
-    folder = make_5374(HEAD + "本町,本庁,月 X,水2,\n,本庁,月,,\n西町,本庁,火,隔火20140107,\n",
-                       center="名称,休止開始日,休止終了日\n本庁,2014/13/29,2015/01/03\n")
+    folder = make_5374(
+        HEAD + "本町,本庁,月 X,水2,\n,本庁,月,,\n西町,本庁,火,隔火20140107,\n",
+        center="名称,休止開始日,休止終了日\n本庁,2014/13/29,2015/01/03\n",
+    )
     g, report = import_5374(folder, "t", lenient=True)
     assert [str(i) for i in report.skipped] == [
         "center.csv:2:2: bad date '2014/13/29' (no such day)",
@@ -370,6 +439,8 @@ def test_odgarbage_without_a_usable_item_fails(tmp_path):
     p.write_text("品目,分別区分\n,燃えるごみ\n新聞,\n", encoding="utf-8")
     with pytest.raises(ImportFailed) as exc:
         import_odgarbage(p, "t")
-    assert errors_of(exc) == ["x.csv:2:1: blank item name: row skipped",
-                              "x.csv:3:2: item '新聞' has no 分別区分: row skipped",
-                              "x.csv:0:0: no usable item in 2 row(s): every row lacks an item name or a 分別区分"]
+    assert errors_of(exc) == [
+        "x.csv:2:1: blank item name: row skipped",
+        "x.csv:3:2: item '新聞' has no 分別区分: row skipped",
+        "x.csv:0:0: no usable item in 2 row(s): every row lacks an item name or a 分別区分",
+    ]

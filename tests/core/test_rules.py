@@ -25,7 +25,12 @@ D = dt.date
 def test_weekly_days():
     s = parse_cell("月 木")
     assert s.rules == (Weekly(0), Weekly(3))
-    assert s.dates(D(2014, 5, 1), D(2014, 5, 12)) == [D(2014, 5, 1), D(2014, 5, 5), D(2014, 5, 8), D(2014, 5, 12)]
+    assert s.dates(D(2014, 5, 1), D(2014, 5, 12)) == [
+        D(2014, 5, 1),
+        D(2014, 5, 5),
+        D(2014, 5, 8),
+        D(2014, 5, 12),
+    ]
 
 
 def test_nth_weekday_is_the_nth_occurrence_not_the_calendar_row():
@@ -75,15 +80,21 @@ def test_every_other_week_weekday_that_disagrees_with_the_anchor_is_a_warning():
     warnings: list[str] = []
     s = parse_cell("隔水20250107", warnings)  # 2025-01-07 is a Tuesday
     assert s.rules == (EveryOtherWeek(D(2025, 1, 7)),)
-    assert warnings == [("'隔水20250107': 2025-01-07 is a Tuesday, not 水; read as every other week from "
-                        "2025-01-07 (as the 5374 app does)")]
+    assert warnings == [
+        (
+            "'隔水20250107': 2025-01-07 is a Tuesday, not 水; read as every other week from "
+            "2025-01-07 (as the 5374 app does)"
+        )
+    ]
     assert parse_cell("隔水20250107").rules == s.rules  # no list given: still read
 
 
 def test_semicolon_separates_sub_rules_each_with_its_own_months():
     s = parse_cell("水1:4 6 7 8 9 10 11 12 2 3; 水2:5 1")
-    assert s.parts == (Schedule((NthWeekday(2, 1),), frozenset({4, 6, 7, 8, 9, 10, 11, 12, 2, 3})),
-                       Schedule((NthWeekday(2, 2),), frozenset({5, 1})))
+    assert s.parts == (
+        Schedule((NthWeekday(2, 1),), frozenset({4, 6, 7, 8, 9, 10, 11, 12, 2, 3})),
+        Schedule((NthWeekday(2, 2),), frozenset({5, 1})),
+    )
     got = s.dates(D(2025, 4, 1), D(2026, 2, 28))
     assert got[:3] == [D(2025, 4, 2), D(2025, 5, 14), D(2025, 6, 4)]  # 1st Wed, 2nd Wed in May, 1st Wed
     assert [d for d in got if d.month in (1, 2)] == [D(2026, 1, 14), D(2026, 2, 4)]
@@ -143,8 +154,15 @@ def test_unreadable_tokens_are_named(cell, culprit):
 
 
 def test_schedule_roundtrips_through_json():
-    for cell in ["月 木", "火2 金4:4 6 8 10 12 2", "20140210 20140310", "隔月20140401", "火 木 *1",
-                 "隔火20250107", "水1:4 6; 水2:5 *1"]:
+    for cell in [
+        "月 木",
+        "火2 金4:4 6 8 10 12 2",
+        "20140210 20140310",
+        "隔月20140401",
+        "火 木 *1",
+        "隔火20250107",
+        "水1:4 6; 水2:5 *1",
+    ]:
         s = parse_cell(cell)
         assert Schedule.from_json(s.to_json()) == s
 
@@ -152,8 +170,11 @@ def test_schedule_roundtrips_through_json():
 @given(st.dates(D(2000, 1, 1), D(2040, 12, 31)), st.integers(0, 120), st.integers(0, 6))
 def test_weekly_matches_brute_force(start, length, weekday):
     end = start + dt.timedelta(days=length)
-    expected = [start + dt.timedelta(days=i) for i in range(length + 1)
-                if (start + dt.timedelta(days=i)).weekday() == weekday]
+    expected = [
+        start + dt.timedelta(days=i)
+        for i in range(length + 1)
+        if (start + dt.timedelta(days=i)).weekday() == weekday
+    ]
     assert list(Weekly(weekday).dates(start, end)) == expected
 
 
@@ -165,7 +186,9 @@ def test_nth_weekday_matches_brute_force(start, length, weekday, nth):
     assert list(NthWeekday(weekday, nth).dates(start, end)) == expected
 
 
-@given(st.dates(D(2010, 1, 1), D(2030, 12, 31)), st.dates(D(2010, 1, 1), D(2030, 12, 31)), st.integers(0, 100))
+@given(
+    st.dates(D(2010, 1, 1), D(2030, 12, 31)), st.dates(D(2010, 1, 1), D(2030, 12, 31)), st.integers(0, 100)
+)
 def test_every_other_week_matches_brute_force(anchor, start, length):
     end = start + dt.timedelta(days=length)
     days = [start + dt.timedelta(days=i) for i in range(length + 1)]

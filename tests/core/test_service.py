@@ -21,7 +21,8 @@ def test_unreadable_categories_of_an_area(shared_garbage):
     city = City(slug="iga", path=Path("."), meta={}, garbage=garbage)
     first, sixth = garbage.areas[0], garbage.areas[5]
     assert unreadable_categories(city, first) == {
-        "youkihousoupurasuchikku": "area_days.csv:2:5: bad date '201411021' (expected YYYYMMDD) in 容器包装プラスチック"}
+        "youkihousoupurasuchikku": "area_days.csv:2:5: bad date '201411021' (expected YYYYMMDD) in 容器包装プラスチック"
+    }
     assert unreadable_categories(city, sixth) == {}
 
 

@@ -35,7 +35,9 @@ app.add_typer(i18n_app, name="i18n")
 out = Console()
 err = Console(stderr=True)
 
-CityOpt = Annotated[str, typer.Option("--city", help="City slug (a folder of data).")]
+CityOpt = Annotated[
+    str, typer.Option("--city", help="City slug: letters, digits and '-' (a folder of data).")
+]
 DataDirOpt = Annotated[
     Path | None, typer.Option("--data-dir", help="Read (and import into) DIR/cities/<city> only.")
 ]
@@ -326,7 +328,7 @@ def garbage_import(
         ),
     ] = False,
 ) -> None:
-    """Import city garbage data; nothing is written unless the whole import succeeds."""
+    """Import city garbage data; a failed import writes nothing (--lenient skips unreadable cells)."""
     from contextlib import nullcontext
 
     from rich.progress import Progress

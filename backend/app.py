@@ -84,7 +84,8 @@ class Health(BaseModel):
 
 
 class Worker:
-    """Planner + dispatcher on a timer, in one thread with its own event loop."""
+    """Planner + dispatcher on a timer, and every domain's periodic jobs (backend/scheduler.py,
+    retention) each MACHI_RETENTION_INTERVAL s, in one thread with its own event loop."""
 
     def __init__(self, engine: Engine, settings: Settings):
         self.engine, self.settings = engine, settings
@@ -102,13 +103,21 @@ class Worker:
         asyncio.run(self._loop())
 
     async def _loop(self) -> None:
+        from backend import scheduler
         from backend.delivery import planner
         from backend.delivery.dispatcher import Dispatcher
 
         dispatcher = Dispatcher(self.engine, self.settings)
-        last_plan = 0.0
+        last_plan = last_scheduled = -float("inf")  # both run at once (monotonic may start near 0)
         try:
             while not self._stop.is_set():
+                if time.monotonic() - last_scheduled >= self.settings.retention_interval:
+                    last_scheduled = time.monotonic()
+                    try:
+                        await asyncio.to_thread(scheduler.run_all, engine=self.engine, settings=self.settings,
+                                                now=utcnow())
+                    except Exception:
+                        log.exception("periodic jobs failed; next try in %.0f s", self.settings.retention_interval)
                 try:
                     if time.monotonic() - last_plan >= self.settings.plan_interval:
                         await asyncio.to_thread(planner.plan, self.engine, self.settings, utcnow())

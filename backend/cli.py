@@ -218,11 +218,12 @@ def register(app: typer.Typer) -> None:
         body: Annotated[list[str], typer.Option("--body", help="LANG=TEXT, repeatable; ja is required.")],
         category: Annotated[str, typer.Option("--category", help="News category.")] = "general",
         area: Annotated[list[str] | None, typer.Option("--area", help="Area id or name (repeatable); "
-                                                                         "default: every device.")] = None,
-        city: Annotated[str, typer.Option("--city")] = "matsusaka",
+                                                                         "default: every device of the city.")] = None,
+        city: Annotated[str | None, typer.Option("--city", help="City slug (default: the only city installed).")]
+        = None,
         data_dir: DataDir = None,
     ) -> None:
-        """Send an announcement to every device (or the devices of some areas)."""
+        """Send an announcement to every device of the city (or of some of its areas)."""
         from pydantic import ValidationError
         from sqlalchemy.orm import Session
 
@@ -255,7 +256,8 @@ def register(app: typer.Typer) -> None:
         expires: Annotated[str, typer.Option("--expires", help="ISO time with offset, or hours from now (e.g. 6).")]
         = "6",
         area: Annotated[list[str] | None, typer.Option("--area", help="Area id or name (repeatable).")] = None,
-        city: Annotated[str, typer.Option("--city")] = "matsusaka",
+        city: Annotated[str | None, typer.Option("--city", help="City slug (default: the only city installed).")]
+        = None,
         data_dir: DataDir = None,
     ) -> None:
         """Send a disaster alert (high priority, time-sensitive, ignores quiet hours)."""
@@ -285,6 +287,26 @@ def register(app: typer.Typer) -> None:
             except ApiError as exc:
                 fail(f"{exc.field + ': ' if exc.field else ''}{exc.message}")
         err.print(f"[bold red]alert {ann.id}[/] queued for {ann.devices} device(s) until {ann.expires_at}")
+
+    @admin.command("purge")
+    def purge(
+        now: Annotated[str, typer.Option("--now", help="Act as if the clock read NOW (YYYY-MM-DDTHH:MM+09:00).")] = "",
+        data_dir: DataDir = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+    ) -> None:
+        """Apply the retention periods now (MACHI_RETENTION_*): delete old notifications, attempts, inbox
+        items and audit entries, and devices not seen for MACHI_RETENTION_DEVICE_DAYS."""
+        from backend import scheduler
+
+        settings = _settings(data_dir)
+        when = _parse_now(now) if now else dt.datetime.now(dt.UTC)
+        counts = scheduler.run_all(engine=_migrated_engine(settings), settings=settings, now=when)
+        if as_json:
+            sys.stdout.write(json.dumps(counts) + "\n")
+            return
+        table = Table(*counts, title=f"deleted as of {when.isoformat(timespec='seconds')}")
+        table.add_row(*(str(v) for v in counts.values()))
+        out.print(table)
 
     @admin.command("audit")
     def audit_log(limit: Annotated[int, typer.Option("--limit", min=1, max=10000)] = 50,

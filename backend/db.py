@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import JSON, BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    create_engine,
+    delete,
+    event,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 BACKEND_DIR = Path(__file__).resolve().parent
@@ -124,21 +134,6 @@ def is_sqlite(engine_or_conn) -> bool:
     return engine_or_conn.dialect.name == "sqlite"
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
-
-
-@contextmanager
-def write_transaction(engine: Engine) -> Iterator[Session]:
-    """A session whose transaction takes SQLite's write lock up front (BEGIN IMMEDIATE), so
-    concurrent writers wait (busy timeout) instead of failing to upgrade a read lock."""
-    with engine.connect() as conn:
-        conn = conn.execution_options(immediate=True)
-        with Session(bind=conn, expire_on_commit=False) as session, conn.begin():
-            yield session
-            session.flush()
-
-
 def insert_ignore(engine_or_conn, table):
     """INSERT that skips rows violating a unique constraint (ON CONFLICT DO NOTHING)."""
     if is_sqlite(engine_or_conn):
@@ -183,3 +178,17 @@ def current_revision(url: str) -> str | None:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except Exception:
             return None
+
+
+def delete_in_chunks(*, db_session: Session, table, condition, key=None, chunk: int = 2000) -> int:
+    """DELETE the rows of ``table`` matching ``condition``, ``chunk`` rows per short transaction
+    (so SQLite's write lock is never held for long); the number deleted."""
+    key = key if key is not None else next(iter(table.primary_key.columns))
+    total = 0
+    while True:
+        ids = select(key).where(condition).limit(chunk).scalar_subquery()
+        n = db_session.execute(delete(table).where(key.in_(ids))).rowcount or 0
+        db_session.commit()
+        total += n
+        if n < chunk:
+            return total

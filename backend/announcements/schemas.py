@@ -43,12 +43,14 @@ Body = Annotated[dict[str, str], Field(max_length=9), AfterValidator(_texts(1500
 class AnnouncementIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    city: str = Field("matsusaka", pattern=r"^[a-z0-9_-]{1,64}$")
+    city: str | None = Field(None, pattern=r"^[a-z0-9_-]{1,64}$",
+                             description="City slug; default: the only city this server has.")
     category: NewsCategory = "general"
     title: Title = Field(description="Per language ({'ja': ..., 'en': ...}); ja is required (fallback).",
                          examples=[{"ja": "断水のお知らせ", "en": "Water outage"}])
     body: Body = Field(examples=[{"ja": "明日9時から断水します。"}])
-    areas: list[str] | None = Field(None, min_length=1, max_length=500, description="Area ids; null: every device.")
+    areas: list[str] | None = Field(None, min_length=1, max_length=500,
+                                    description="Area ids or names; null: every device of the city.")
     send_at: dt.datetime | None = Field(None, description="Default: now.")
     expires_at: dt.datetime | None = Field(None, description="Default: send_at + MACHI_ANNOUNCEMENT_TTL_HOURS.")
 
@@ -60,7 +62,8 @@ class AlertIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    city: str = Field("matsusaka", pattern=r"^[a-z0-9_-]{1,64}$")
+    city: str | None = Field(None, pattern=r"^[a-z0-9_-]{1,64}$",
+                             description="City slug; default: the only city this server has.")
     severity: Severity
     event: Event
     headline: Title = Field(examples=[{"ja": "大雨警報が発表されました"}])

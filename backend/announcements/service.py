@@ -16,7 +16,24 @@ from backend.errors import ApiError
 from backend.settings import Settings
 from backend.subscriptions.models import GarbageSubscription
 from backend.subscriptions.service import city_or_422
+from core.city import city_roots
 from core.garbage.service import AreaNotFound, find_area
+
+
+def installed_cities() -> list[str]:
+    """The slugs of every city with garbage data (data directory and bundled assets)."""
+    return sorted({p.parent.name for root in city_roots(None) for p in root.glob("*/garbage.json")})
+
+
+def city_slug(slug: str | None) -> str:
+    """The announcement's city: the one named, else the only city installed (422 when there are several)."""
+    if slug is not None:
+        return city_or_422(slug).slug
+    known = installed_cities()
+    if len(known) != 1:
+        raise ApiError(422, "city_required", f"name the city: this server has {len(known)} cities "
+                                             f"({', '.join(known) or 'none'})", "city")
+    return known[0]
 
 
 def _areas(city_slug: str, areas: list[str] | None) -> list[str] | None:
@@ -34,10 +51,13 @@ def _areas(city_slug: str, areas: list[str] | None) -> list[str] | None:
 
 def _targets(db: Session, ann: Announcement):
     d, s = Device.__table__, GarbageSubscription.__table__
-    q = select(d.c.id, d.c.locale, d.c.timezone, d.c.quiet_start, d.c.quiet_end, d.c.news_categories,
-               d.c.disaster_alerts)
+    # A device's city is that of its garbage subscription: an announcement (or alert) reaches the
+    # devices of its own city only, or of some of its areas.
+    q = (select(d.c.id, d.c.locale, d.c.timezone, d.c.quiet_start, d.c.quiet_end, d.c.news_categories,
+                d.c.disaster_alerts)
+         .join(s, s.c.device_id == d.c.id).where(s.c.city == ann.city))
     if ann.areas is not None:
-        q = q.join(s, s.c.device_id == d.c.id).where(s.c.city == ann.city, s.c.area_id.in_(ann.areas))
+        q = q.where(s.c.area_id.in_(ann.areas))
     for r in db.execute(q):
         if ann.kind == "alert" and not r.disaster_alerts:
             continue
@@ -77,8 +97,9 @@ def create_announcement(db: Session, settings: Settings, data: AnnouncementIn, a
     expires = data.expires_at or send + dt.timedelta(hours=settings.announcement_ttl_hours)
     if expires <= send or expires <= now:
         raise ApiError(422, "invalid", "expires_at must be after send_at and in the future", "expires_at")
-    ann = Announcement(kind="announcement", city=city_or_422(data.city).slug, category=data.category,
-                       title=data.title, body=data.body, areas=_areas(data.city, data.areas), send_at=send,
+    city = city_slug(data.city)
+    ann = Announcement(kind="announcement", city=city, category=data.category,
+                       title=data.title, body=data.body, areas=_areas(city, data.areas), send_at=send,
                        expires_at=expires, created_at=now, created_by=actor[:64], devices=0)
     db.add(ann)
     db.flush()
@@ -95,8 +116,9 @@ def create_alert(db: Session, data: AlertIn, actor: str) -> Announcement:
         raise ApiError(422, "invalid", "expires must be in the future", "expires")
     if data.expires > now + dt.timedelta(days=7):
         raise ApiError(422, "invalid", "an alert can last at most 7 days", "expires")
-    ann = Announcement(kind="alert", city=city_or_422(data.city).slug, severity=data.severity, event=data.event,
-                       title=data.headline, body=data.description or {}, areas=_areas(data.city, data.areas),
+    city = city_slug(data.city)
+    ann = Announcement(kind="alert", city=city, severity=data.severity, event=data.event,
+                       title=data.headline, body=data.description or {}, areas=_areas(city, data.areas),
                        send_at=now, expires_at=data.expires, created_at=now, created_by=actor[:64], devices=0)
     db.add(ann)
     db.flush()

@@ -28,5 +28,5 @@ class Device(Base):
     news_categories: Mapped[list] = mapped_column(Json, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # retention
     token_updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -13,7 +13,7 @@ NewsCategory = Literal["general", "garbage", "health", "children", "events", "ta
 class GarbageSubscriptionIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    city: str = Field(max_length=64, pattern=r"^[a-z0-9_-]{1,64}$", examples=["matsusaka"])
+    city: str = Field(max_length=64, pattern=r"^[a-z0-9_-]{1,64}$", examples=["my-city"])
     area_id: str = Field(min_length=1, max_length=64, examples=["a198c8301"])
     time: str = Field(pattern=TIME_PATTERN, description="Local time of the reminder, HH:MM (device time zone).")
     day_offset: Literal[-1, 0] = Field(description="-1: the evening before, 0: on the day.")

@@ -4,6 +4,7 @@ disaster alerts (high priority, time-sensitive, through quiet hours), the audit 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from backend.admin import service as admin_service
 from backend.admin.models import ApiToken
 from backend.db import utcnow
 from backend.delivery.dispatcher import Dispatcher
-from tests.backend.conftest import cli_env, machi, register, subscribe
+from tests.backend.conftest import REPO, cli_env, machi, register, subscribe
 from tests.backend.test_api import assert_error, inbox
 
 
@@ -97,6 +98,7 @@ def test_alert_high_priority_through_quiet_hours_to_fcm(client, engine, fcm_sett
 
 def test_cli_create_token_and_announce(client, engine, db_url, tmp_path):
     dev, h = register(client, "en")
+    subscribe(client, dev, h)  # the device's city: announcements reach the devices of their city
     env = cli_env(db_url, tmp_path / "data")
     out = machi("admin", "create-token", "--scope", "announce", "--name", "city hall", env=env).stdout.strip()
     assert out.startswith("machi_")
@@ -109,6 +111,34 @@ def test_cli_create_token_and_announce(client, engine, db_url, tmp_path):
     missing_ja = machi("admin", "announce", "--title", "en=Notice", "--body", "en=Text", env=env, check=False)
     assert missing_ja.returncode == 2 and "ja" in missing_ja.stderr
     machi("deliver", env=env)
-    assert sorted(i["title"] for i in inbox(client, dev, h)) == ["Notice", "Water outage"]
+    assert sorted(i["title"] for i in announcements(client, dev, h)) == ["Notice", "Water outage"]
     log = machi("admin", "audit", "--json", env=env).stdout
     assert "announcement.create" in log and "token.create" in log
+
+
+def test_an_announcement_without_areas_reaches_its_own_city_only(client, engine, settings, tmp_path):
+    """A second city on the same server (the data directory): an announcement or alert for one
+    city never reaches the devices of the other, nor devices that chose no city."""
+    shutil.copytree(REPO / "assets" / "cities" / "matsusaka", tmp_path / "data" / "cities" / "othertown")
+    here, hh = register(client, "en")
+    subscribe(client, here, hh)
+    there, ht = register(client, "en")
+    r = client.put(f"/v1/devices/{there}/subscriptions/garbage", headers=ht,
+                   json={"city": "othertown", "area_id": "a198c8301", "time": "19:00", "day_offset": -1})
+    assert r.status_code == 200, r.text
+    nowhere, hn = register(client, "en")
+    staff = token(engine, "admin")
+    r = client.post("/v1/admin/announcements", headers=staff, json={**ANN, "city": "othertown"})
+    assert r.status_code == 201 and r.json()["devices"] == 1 and r.json()["city"] == "othertown"
+    alert = {"severity": "Severe", "event": "heavy_rain", "headline": {"ja": "大雨"}, "city": "othertown",
+             "expires": (utcnow() + dt.timedelta(hours=1)).isoformat()}
+    assert client.post("/v1/admin/alerts", headers=staff, json=alert).json()["devices"] == 1
+    Dispatcher(engine, settings).run()
+    assert sorted(i["kind"] for i in announcements(client, there, ht)) == ["alert", "announcement"]
+    assert announcements(client, here, hh) == [] and announcements(client, nowhere, hn) == []
+    # With two cities on the server, the city must be named; the error says which there are.
+    r = client.post("/v1/admin/announcements", headers=staff, json=ANN)
+    assert_error(r, 422, "city_required", "city")
+    assert "matsusaka" in r.json()["error"]["message"] and "othertown" in r.json()["error"]["message"]
+    assert_error(client.post("/v1/admin/announcements", headers=staff, json={**ANN, "city": "atlantis"}), 422,
+                 "unknown_city", "city")

@@ -55,7 +55,21 @@ def test_sources_and_licences_are_noted():
         assert "licence" in source.lower() or "license" in source.lower()
 
 
+CITY_WORDS = ("松阪", "旧松阪市", "旭ヶ丘", "242047")
+
+
 def test_no_city_specific_code():
     code = "\n".join(p.read_text("utf-8") for d in ("core", "cli") for p in (ROOT / d).rglob("*.py"))
-    for word in ("松阪", "旧松阪市", "旭ヶ丘", "242047"):
+    for word in CITY_WORDS:
         assert word not in code
+
+
+@pytest.mark.parametrize("folder", ["backend", "app"])
+def test_no_city_named_in_the_push_service_or_the_app(folder):
+    """The backend and the app take their city from data and settings: the bundled city is not
+    named in their code, not even as a default, an example or in a comment."""
+    found = [f"{p.relative_to(ROOT)}:{n}: {line.strip()}"
+             for p in sorted((ROOT / folder).rglob("*.py"))
+             for n, line in enumerate(p.read_text("utf-8").splitlines(), 1)
+             if any(word in line.lower() for word in ("matsusaka", "松阪", "242047"))]
+    assert found == []

@@ -78,17 +78,6 @@ def test_token_refresh_and_moving_a_token_between_devices(client, engine):
     assert r.json()["locale"] == "ko" and r.json()["has_push_token"]
 
 
-def test_unregister_deletes_everything(client, engine, settings):
-    device_id, headers = register(client)
-    subscribe(client, device_id, headers)
-    planner.plan(engine, settings, NOW)
-    assert client.delete(f"/v1/devices/{device_id}", headers=headers).status_code == 204
-    with engine.connect() as conn:
-        for table in ("devices", "garbage_subscriptions", "outbox"):
-            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
-    assert_error(client.get(f"/v1/devices/{device_id}", headers=headers), 401)
-
-
 def test_garbage_subscription_contract_and_validation(client):
     device_id, headers = register(client)
     url = f"/v1/devices/{device_id}/subscriptions/garbage"

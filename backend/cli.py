@@ -115,6 +115,10 @@ def register(app: typer.Typer) -> None:
         err.print(f"[green]machi push service[/] on http://{host}:{port} — database {engine.dialect.name} "
                   f"({_safe_url(settings.db_url())}), transport {transport}", highlight=False, soft_wrap=True)
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        from backend.delivery import coverage
+
+        for warning in coverage.warnings(now=dt.datetime.now(dt.UTC)):
+            logging.getLogger("machi.serve").warning("garbage data: %s", warning)
         uvicorn.run(create_app(settings, engine, worker=worker), host=host, port=port, log_level="info")
 
     @app.command("deliver")
@@ -328,6 +332,32 @@ def register(app: typer.Typer) -> None:
                 table.add_row(str(e.at)[:19], e.actor, e.action, e.target or "", json.dumps(e.detail, ensure_ascii=False))
         if not as_json:
             out.print(table)
+
+    @admin.command("stats")
+    def stats(data_dir: DataDir = None,
+              as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False) -> None:
+        """Devices, notifications by status, paused routes, and how long each city's garbage data lasts
+        (a warning 30 days before it ends)."""
+        from sqlalchemy.orm import Session
+
+        from backend.admin import service
+
+        engine = _migrated_engine(_settings(data_dir))
+        with Session(engine) as db:
+            figures = service.stats(db_session=db, now=dt.datetime.now(dt.UTC))
+        if as_json:
+            sys.stdout.write(json.dumps(figures, ensure_ascii=False) + "\n")
+            return
+        out.print(f"devices {figures['devices']} ({figures['devices_with_push_token']} with a push token); "
+                  f"notifications {json.dumps(figures['outbox'])}; paused {json.dumps(figures['paused'])}",
+                  highlight=False, soft_wrap=True)
+        table = Table("city", "valid from", "valid to", "days left", "status", title="garbage data")
+        for c in figures["garbage_data"]:
+            table.add_row(c["city"], c["valid_from"] or "…", c["valid_to"] or "…",
+                          "" if c["days_left"] is None else str(c["days_left"]), c["status"])
+        out.print(table)
+        for warning in figures["warnings"]:
+            err.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
 
     @dev.command("fake-fcm")
     def fake_fcm(

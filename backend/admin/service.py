@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.admin.models import ApiToken, AuditEntry
@@ -64,3 +64,22 @@ def allows(token: ApiToken, scope: str) -> bool:
 
 def entries(db: Session, limit: int = 100) -> list[AuditEntry]:
     return list(db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))
+
+
+def stats(*, db_session: Session, now: dt.datetime) -> dict:
+    """Delivery figures for staff, and how long each city's garbage data lasts (warnings included)."""
+    from backend.delivery import coverage
+    from backend.delivery.models import OutboxRow, Pause
+    from backend.devices.models import Device
+
+    outbox = db_session.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status)).all()
+    cities = coverage.data_coverage(now=now)
+    return {
+        "devices": db_session.scalar(select(func.count()).select_from(Device)) or 0,
+        "devices_with_push_token": db_session.scalar(select(func.count()).select_from(Device)
+                                                     .where(Device.push_token.is_not(None))) or 0,
+        "outbox": {k: int(v) for k, v in outbox},
+        "paused": {p.key: p.until.isoformat() for p in db_session.scalars(select(Pause))},
+        "garbage_data": cities,
+        "warnings": [c["message"] for c in cities if c["status"] in ("ending", "ended", "unreadable")],
+    }

@@ -10,12 +10,7 @@ from babel.dates import format_time
 from core.city import load_city
 from core.garbage.ics import put_out_by
 from core.garbage.service import category_name
-from core.i18n import Translator
-
-
-def N_(message: str) -> str:
-    return message
-
+from core.i18n import N_, Translator, pick
 
 SEVERITIES = {"Extreme": N_("Extreme danger"), "Severe": N_("Severe warning"), "Moderate": N_("Warning"),
               "Minor": N_("Advisory")}
@@ -38,12 +33,15 @@ def garbage(lang: str, city_slug: str, day: dt.date, categories: tuple[str, ...]
     return title, body
 
 
-def pick(texts: dict[str, str], lang: str) -> str:
-    """Staff text in ``lang``, else its base language, else Japanese."""
-    if texts.get(lang):
-        return texts[lang]
-    base = lang.split("_")[0].split("@")[0]
-    return texts.get(base) or texts.get("ja") or next(iter(texts.values()), "")
+@lru_cache(maxsize=512)
+def garbage_paused(lang: str, city_slug: str, valid_to: dt.date) -> tuple[str, str]:
+    """Title and body of the one notice that reminders stop because the city's data ends."""
+    t = Translator(lang)
+    city = load_city(city_slug)
+    title = t("Garbage reminders paused")
+    body = t("The garbage calendar of {city} ends on {day}. Reminders are paused until the city publishes "
+             "its new calendar.", city=city.name(t.lang), day=t.long_day(valid_to))
+    return title, body
 
 
 def announcement(lang: str, title: dict, body: dict) -> tuple[str, str]:

@@ -9,6 +9,10 @@
   and, for garbage, the put-out deadline of the collection day.
 * Rows are inserted with ON CONFLICT DO NOTHING on (device_id, occurrence_key): planning is
   idempotent, any number of planners may run.
+* Only collection days inside the city's validity period (``CityGarbage.validity``) are
+  reminded.  When the data runs out, each subscribed device gets one notice that reminders
+  are paused (key ``garbage-paused:<city>:<last valid day>``), at the time its first missing
+  reminder was due (or at once if that is past), outside the night or its quiet hours.
 """
 
 from __future__ import annotations
@@ -89,18 +93,30 @@ class Occurrence:
     expires_at: dt.datetime  # UTC
     day: dt.date
     categories: tuple[str, ...]
+    paused: bool = False  # the notice that the city's data has run out (``day`` is its last valid day)
 
 
-@lru_cache(maxsize=4096)
-def _collections(city_slug: str, area_id: str, start: dt.date, end: dt.date):
+def _collections_uncached(city_slug: str, area_id: str, start: dt.date, end: dt.date):
+    """Collection days in [start, end] that the city's data covers, with their category ids."""
     city = load_city(city_slug)
     area = find_area(city, area_id)
+    validity = city.garbage.validity
+    if validity.start and start < validity.start:
+        start = validity.start
+    if validity.end and end > validity.end:
+        end = validity.end
+    if start > end:
+        return []
     return [(day, tuple(c.category.id for c in cs)) for day, cs in cal.collections(city.garbage, area, start, end).items()]
+
+
+_collections = lru_cache(maxsize=4096)(_collections_uncached)
 
 
 def garbage_occurrences(city_slug: str, area_id: str, tz_name: str, time_hm: str, day_offset: int,
                         categories: tuple[str, ...] | None, quiet: tuple[dt.time, dt.time] | None,
-                        start: dt.datetime, end: dt.datetime, late: dt.timedelta) -> list[Occurrence]:
+                        start: dt.datetime, end: dt.datetime, late: dt.timedelta,
+                        cached: bool = True) -> list[Occurrence]:
     """Reminders of one subscription whose (quiet-adjusted) send time is in [start, end]."""
     city = load_city(city_slug)
     tz, city_tz = zone(tz_name), zone(city.timezone)
@@ -109,7 +125,8 @@ def garbage_occurrences(city_slug: str, area_id: str, tz_name: str, time_hm: str
     deadline_time = put_out_by(city)
     at = hm(time_hm)
     out = []
-    for day, cats in _collections(city_slug, area_id, first, last):
+    days = (_collections if cached else _collections_uncached)(city_slug, area_id, first, last)
+    for day, cats in days:
         ids = tuple(c for c in cats if categories is None or c in categories)
         if not ids:
             continue
@@ -125,6 +142,45 @@ def garbage_occurrences(city_slug: str, area_id: str, tz_name: str, time_hm: str
             continue
         out.append(Occurrence(f"garbage:{city_slug}:{area_id}:{day.isoformat()}", send, exp, day, ids))
     return out
+
+
+def paused_notice(city_slug: str, tz_name: str, time_hm: str, day_offset: int,
+                  quiet: tuple[dt.time, dt.time] | None, now: dt.datetime, end: dt.datetime) -> Occurrence | None:
+    """The one notice that reminders are paused, if the city's data has run out by ``end``.
+
+    It goes out when the reminder of the first day the data does not cover was due, or at
+    ``now`` if that is past, moved out of the night (or the device's quiet hours)."""
+    valid_to = load_city(city_slug).garbage.validity.end
+    if valid_to is None:
+        return None
+    tz = zone(tz_name)
+    due = dt.datetime.combine(valid_to + DAY + dt.timedelta(days=day_offset), hm(time_hm), tzinfo=tz)
+    local = quiet_release(max(due, now.astimezone(tz)), quiet or NIGHT)
+    send = local.astimezone(dt.UTC)
+    if send > end:
+        return None
+    exp = expiry(local, DAY, quiet).astimezone(dt.UTC)
+    return Occurrence(f"garbage-paused:{city_slug}:{valid_to.isoformat()}", send, exp, valid_to, (), paused=True)
+
+
+def next_reminder(*, city_slug: str, area_id: str, tz_name: str, time_hm: str, day_offset: int,
+                  categories: tuple[str, ...] | None, quiet: tuple[dt.time, dt.time] | None, now: dt.datetime,
+                  late: dt.timedelta) -> dt.datetime | None:
+    """When the next garbage reminder of a subscription goes out (UTC), from the calendar and
+    within the city's validity period; None if there is none within ``cal.NEXT_HORIZON``."""
+    valid_to = load_city(city_slug).garbage.validity.end
+    horizon = now + cal.NEXT_HORIZON
+    start, span = now, dt.timedelta(days=8)
+    while start < horizon:
+        if valid_to is not None and start.date() > valid_to + 2 * DAY:
+            return None
+        stop = min(start + span, horizon)
+        occs = garbage_occurrences(city_slug, area_id, tz_name, time_hm, day_offset, categories, quiet, start, stop,
+                                   late, cached=False)
+        if occs:
+            return min(o.send_at for o in occs)
+        start, span = stop, span * 4
+    return None
 
 
 @dataclass
@@ -165,14 +221,21 @@ def _garbage_rows(conn: Connection, settings: Settings, now: dt.datetime, start:
             try:
                 occs = garbage_occurrences(r.city, r.area_id, r.timezone, r.time, r.day_offset, cats, quiet,
                                            start, end, late)
+                notice = paused_notice(r.city, r.timezone, r.time, r.day_offset, quiet, now, end)
+                if notice is not None:
+                    occs.append(notice)
             except (CityNotFound, AreaNotFound, KeyError) as exc:
                 log.error("garbage subscription of %s names missing city data: %s", r.device_id, exc)
                 occs = []
             cache[gk] = occs
         for o in occs:
-            title, body = messages.garbage(r.locale, r.city, o.day, o.categories, r.day_offset)
-            data = {"kind": "garbage", "city": r.city, "area_id": r.area_id, "date": o.day.isoformat(),
-                    "categories": ",".join(o.categories)}
+            if o.paused:
+                title, body = messages.garbage_paused(r.locale, r.city, o.day)
+                data = {"kind": "garbage_paused", "city": r.city, "area_id": r.area_id, "valid_to": o.day.isoformat()}
+            else:
+                title, body = messages.garbage(r.locale, r.city, o.day, o.categories, r.day_offset)
+                data = {"kind": "garbage", "city": r.city, "area_id": r.area_id, "date": o.day.isoformat(),
+                        "categories": ",".join(o.categories)}
             rows.append(outbox_row(r.device_id, o.key, "garbage", title, body, data, o.send_at, o.expires_at, now))
     return rows
 
@@ -242,5 +305,5 @@ def plan_device(db: Session, settings: Settings, device_id: str, now: dt.datetim
                                                                                  device_id)
     insert_rows(conn, rows)
     db.commit()
-    upcoming = [r["send_at"] for r in rows if r["kind"] == "garbage" and r["send_at"] >= now]
+    upcoming = [r["send_at"] for r in rows if r["data"]["kind"] == "garbage" and r["send_at"] >= now]
     return min(upcoming) if upcoming else None

@@ -28,7 +28,9 @@ class GarbageSubscriptionOut(BaseModel):
     time: str
     day_offset: int
     categories: list[str] | None
-    next_reminder_at: dt.datetime | None = Field(None, description="Next planned reminder (UTC), if any soon.")
+    next_reminder_at: dt.datetime | None = Field(
+        None, description="When the next reminder goes out (UTC), from the calendar; null when the city's data "
+                          "has no further collection day.")
 
 
 class QuietHours(BaseModel):

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy.orm import Session
 
+from backend.db import utcnow
+from backend.delivery import planner
 from backend.devices.models import Device
 from backend.errors import ApiError
+from backend.settings import Settings
 from backend.subscriptions.models import GarbageSubscription
 from backend.subscriptions.schemas import (
     GarbageSubscriptionIn,
@@ -49,15 +54,30 @@ def put_garbage(db: Session, device: Device, data: GarbageSubscriptionIn) -> Gar
     return sub
 
 
-def garbage_out(sub: GarbageSubscription, next_at=None) -> GarbageSubscriptionOut:
+def next_reminder_at(*, sub: GarbageSubscription, device: Device, settings: Settings,
+                     now: dt.datetime | None = None) -> dt.datetime | None:
+    """When the subscription's next reminder goes out (UTC), from the calendar; None if never."""
+    quiet = (planner.hm(device.quiet_start), planner.hm(device.quiet_end)) if device.quiet_start and device.quiet_end \
+        else None
+    return planner.next_reminder(city_slug=sub.city, area_id=sub.area_id, tz_name=device.timezone, time_hm=sub.time,
+                                 day_offset=sub.day_offset, categories=tuple(sub.categories) if sub.categories else None,
+                                 quiet=quiet, now=now or utcnow(),
+                                 late=dt.timedelta(minutes=settings.garbage_late_minutes))
+
+
+def garbage_out(*, sub: GarbageSubscription, device: Device, settings: Settings) -> GarbageSubscriptionOut:
+    """The subscription as the API shows it, with its real next reminder time."""
     city = load_city(sub.city)
     area = find_area(city, sub.area_id)
     return GarbageSubscriptionOut(city=sub.city, area_id=sub.area_id, area_name=area.name, time=sub.time,
-                                  day_offset=sub.day_offset, categories=sub.categories, next_reminder_at=next_at)
+                                  day_offset=sub.day_offset, categories=sub.categories,
+                                  next_reminder_at=next_reminder_at(sub=sub, device=device, settings=settings))
 
 
-def all_out(db: Session, device: Device) -> SubscriptionsOut:
-    sub = db.get(GarbageSubscription, device.id)
+def all_out(*, db_session: Session, device: Device, settings: Settings) -> SubscriptionsOut:
+    """Every subscription of the device."""
+    sub = db_session.get(GarbageSubscription, device.id)
     quiet = QuietHours(start=device.quiet_start, end=device.quiet_end) if device.quiet_start and device.quiet_end else None
-    return SubscriptionsOut(garbage=garbage_out(sub) if sub else None, quiet_hours=quiet,
-                            news_categories=list(device.news_categories or []), disaster_alerts=device.disaster_alerts)
+    return SubscriptionsOut(garbage=garbage_out(sub=sub, device=device, settings=settings) if sub else None,
+                            quiet_hours=quiet, news_categories=list(device.news_categories or []),
+                            disaster_alerts=device.disaster_alerts)

@@ -73,9 +73,19 @@ def db_url(database, tmp_path):
     dispose_all()
 
 
+# A made-up town whose garbage data is valid 2026-01-01..2027-12-31 (tests/fixtures/cities/testtown):
+# 中町 has burnable garbage every day, so reminders the API plans on the real clock exist on any day
+# of that period, also under the fixed clock of `make test-clock` (see clear_outbox).
+TESTTOWN, TESTTOWN_DAILY, TESTTOWN_NORTH = "testtown", "aee48e4d0", "a8e92fb8b"
+
+
 @pytest.fixture(autouse=True)
 def _data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("MACHI_DATA_DIR", str(tmp_path / "data"))
+    city = tmp_path / "data" / "cities" / TESTTOWN
+    city.mkdir(parents=True)
+    for name in ("city.json", "garbage.json"):
+        shutil.copy(REPO / "tests" / "fixtures" / "cities" / TESTTOWN / name, city / name)
     from backend.settings import get_settings
 
     get_settings.cache_clear()
@@ -143,9 +153,9 @@ def clear_outbox(engine) -> None:
 
 
 def subscribe(client, device_id: str, headers: dict, area: str = "a198c8301", time_: str = "19:00",
-              day_offset: int = -1, categories=None):
+              day_offset: int = -1, categories=None, city: str = "matsusaka"):
     r = client.put(f"/v1/devices/{device_id}/subscriptions/garbage", headers=headers,
-                   json={"city": "matsusaka", "area_id": area, "time": time_, "day_offset": day_offset,
+                   json={"city": city, "area_id": area, "time": time_, "day_offset": day_offset,
                          "categories": categories})
     assert r.status_code == 200, r.text
     return r.json()

@@ -4,6 +4,8 @@ planned time in its language.  The clock is controlled with `machi deliver --now
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
 from tests.backend.conftest import cli_env, free_port, machi, machi_popen, wait_until
@@ -65,6 +67,13 @@ def test_serve_register_subscribe_deliver_inbox_in_device_language(db_url, tmp_p
             r = http.post(f"/v1/devices/{device['id']}/inbox/ack", headers=auth, json={"ids": [item["id"]]})
             assert r.json() == {"acknowledged": 1}
             assert http.get(f"/v1/devices/{device['id']}/inbox", headers=auth).json() == {"items": []}
+            # Staff see how long the city's data lasts (the bundled calendar ended in 2014).
+            stats = json.loads(machi("admin", "stats", "--json", "--data-dir", str(data_dir), env=env).stdout)
+            assert stats["devices"] == 1 and stats["outbox"]["sent"] == 1
+            matsusaka = next(c for c in stats["garbage_data"] if c["city"] == "matsusaka")
+            assert (matsusaka["valid_to"], matsusaka["status"]) == ("2014-09-30", "ended")
+            assert any(w.startswith("matsusaka: the garbage data ended on 2014-09-30") for w in stats["warnings"])
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        _, log = server.communicate(timeout=20)
+    assert "garbage data: matsusaka: the garbage data ended on 2014-09-30" in log  # at start

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from backend.app import create_app
@@ -197,3 +197,117 @@ def test_unknown_route_and_bad_json_use_the_error_shape(client):
     assert_error(client.get("/v1/nothing"), 404, "not_found")
     r = client.post("/v1/devices", content=b"{bad", headers={"Content-Type": "application/json"})
     assert_error(r, 400, "bad_json")
+
+
+# ----------------------------------------------------------------------------- the data period (issue 8)
+
+def _jst(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value + "+09:00").astimezone(dt.UTC)
+
+
+def _keys(engine, device_id: str) -> list[str]:
+    with engine.connect() as conn:
+        return sorted(conn.scalars(select(OutboxRow.occurrence_key).where(OutboxRow.device_id == device_id)))
+
+
+def test_no_reminder_outside_the_data_period_and_one_paused_notice(client, engine, settings):
+    """testtown's data ends on 2027-12-31: the reminder for 2028-01-01 is never planned; each
+    device is told once, in its language, when that reminder would have gone out."""
+    from tests.backend.conftest import TESTTOWN, TESTTOWN_DAILY
+
+    devices = {lang: register(client, lang) for lang in ("en", "ja@easy")}
+    for device in devices.values():
+        subscribe(client, *device, city=TESTTOWN, area=TESTTOWN_DAILY)
+    clear_outbox(engine)  # the rows planned on the real clock (2026-2027 are inside the period)
+    deliver(engine, settings, _jst("2027-12-30T19:00"))
+    for device in devices.values():
+        assert len(inbox(client, *device)) == 1
+    deliver(engine, settings, _jst("2027-12-31T19:00"))
+    for day in ("2028-01-01T19:00", "2028-01-05T19:00"):  # replanning later sends nothing more
+        deliver(engine, settings, _jst(day))
+    en, easy = (sorted(inbox(client, *devices[lang]), key=lambda i: i["created_at"]) for lang in ("en", "ja@easy"))
+    assert [i["title"] for i in en] == ["Garbage day tomorrow", "Garbage reminders paused"]
+    assert "December 31, 2027" in en[1]["body"] and "Testtown" in en[1]["body"]
+    assert en[1]["created_at"].startswith("2027-12-31T10:00:00")  # 19:00 JST, when the reminder was due
+    assert easy[1]["title"] == "ごみの お知(し)らせを 止(と)めています"
+    for device_id, _ in devices.values():
+        assert _keys(engine, device_id) == [f"garbage-paused:{TESTTOWN}:2027-12-31",
+                                            f"garbage:{TESTTOWN}:{TESTTOWN_DAILY}:2027-12-31"]
+    with engine.connect() as conn:
+        assert dict(conn.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status)).all()) == {
+            "sent": 4}
+
+
+def test_subscribing_to_data_that_has_ended_is_told_at_once_but_not_at_night(client, engine, settings):
+    """Matsusaka's bundled data ends on 2014-09-30: no reminder in 2015, one notice right away
+    in the day, and at 06:00 when the subscription is planned at night."""
+    day_id, day_h = register(client, "en")
+    night_id, night_h = register(client, "en")
+    subscribe(client, day_id, day_h)
+    subscribe(client, night_id, night_h)
+    clear_outbox(engine)
+    with engine.begin() as conn:  # only the night device is planned at 23:00
+        conn.execute(text("UPDATE garbage_subscriptions SET city = 'none' WHERE device_id = :d"), {"d": day_id})
+    planner.plan(engine, settings, _jst("2015-03-02T23:00"))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE garbage_subscriptions SET city = 'matsusaka' WHERE device_id = :d"), {"d": day_id})
+        night_row = conn.execute(select(OutboxRow.occurrence_key, OutboxRow.send_at)
+                                 .where(OutboxRow.device_id == night_id)).one()
+    assert night_row == ("garbage-paused:matsusaka:2014-09-30", _jst("2015-03-03T06:00"))
+    deliver(engine, settings, _jst("2015-03-03T10:00"))
+    for device_id, headers in ((day_id, day_h), (night_id, night_h)):
+        items = inbox(client, device_id, headers)
+        assert [i["title"] for i in items] == ["Garbage reminders paused"], items
+        assert "September 30, 2014" in items[0]["body"]
+        assert _keys(engine, device_id) == ["garbage-paused:matsusaka:2014-09-30"]
+    assert inbox(client, day_id, day_h)[0]["created_at"].startswith("2015-03-03T01:00:00")  # at once: 10:00 JST
+
+
+def test_next_reminder_at_comes_from_the_calendar_beyond_the_planning_horizon(client, engine, settings):
+    from backend.subscriptions import service
+    from backend.subscriptions.models import GarbageSubscription
+    from tests.backend.conftest import TESTTOWN, TESTTOWN_NORTH
+
+    device_id, headers = register(client, "en")
+    # 北町: recyclables on Fridays only; reminded on Thursday evenings at 19:00.
+    body = subscribe(client, device_id, headers, city=TESTTOWN, area=TESTTOWN_NORTH, categories=["recyclable"])
+    now = dt.datetime.now(dt.UTC)
+    got = body["next_reminder_at"]
+    if now.date() <= dt.date(2027, 12, 24):
+        at = dt.datetime.fromisoformat(got).astimezone(dt.timezone(dt.timedelta(hours=9)))
+        assert (at.weekday(), at.time()) == (3, dt.time(19, 0)) and at > now
+    with Session(engine) as db:
+        sub, device = db.get(GarbageSubscription, device_id), db.get(Device, device_id)
+        # Monday 20:00 -> Thursday 19:00, three days away (the planner looks 26 hours ahead).
+        assert service.next_reminder_at(sub=sub, device=device, settings=settings, now=_jst("2026-05-04T20:00")) \
+            == _jst("2026-05-07T19:00")
+        # The last Friday of the data is 2027-12-31; after its reminder there is none.
+        assert service.next_reminder_at(sub=sub, device=device, settings=settings, now=_jst("2027-12-24T20:00")) \
+            == _jst("2027-12-30T19:00")
+        assert service.next_reminder_at(sub=sub, device=device, settings=settings,
+                                        now=_jst("2027-12-30T19:01")) is None
+        # Before the data starts: the first Friday of 2026 is 2026-01-02.
+        assert service.next_reminder_at(sub=sub, device=device, settings=settings,
+                                        now=_jst("2025-06-01T12:00")) == _jst("2026-01-01T19:00")
+    r = client.put(f"/v1/devices/{device_id}/subscriptions/garbage", headers=headers,
+                   json={"city": "matsusaka", "area_id": "a198c8301", "time": "19:00", "day_offset": -1,
+                         "categories": None})
+    assert r.json()["next_reminder_at"] is None  # the bundled data ended in 2014
+    assert client.get(f"/v1/devices/{device_id}/subscriptions", headers=headers).json()["garbage"][
+        "next_reminder_at"] is None
+
+
+def test_staff_are_warned_30_days_before_a_city_s_data_ends():
+    from backend.delivery import coverage
+
+    def status(now: str) -> tuple[str, int]:
+        entry = next(e for e in coverage.data_coverage(now=_jst(now)) if e["city"] == "testtown")
+        return entry["status"], entry["days_left"]
+
+    assert status("2027-11-30T12:00") == ("ok", 31)
+    assert status("2027-12-01T12:00") == ("ending", 30)
+    assert status("2027-12-31T23:00") == ("ending", 0)
+    assert status("2028-01-01T00:30") == ("ended", -1)
+    warnings = coverage.warnings(now=_jst("2027-12-01T12:00"))
+    assert any(w.startswith("testtown: the garbage data ends on 2027-12-31 (30 day(s) left)") for w in warnings)
+    assert any(w.startswith("matsusaka: the garbage data ended on 2014-09-30") for w in warnings)

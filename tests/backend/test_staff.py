@@ -13,7 +13,7 @@ from backend.admin import service as admin_service
 from backend.admin.models import ApiToken
 from backend.db import utcnow
 from backend.delivery.dispatcher import Dispatcher
-from tests.backend.conftest import REPO, cli_env, machi, register, subscribe
+from tests.backend.conftest import REPO, TESTTOWN, TESTTOWN_DAILY, cli_env, machi, register, subscribe
 from tests.backend.test_api import assert_error, inbox
 
 
@@ -23,7 +23,7 @@ def token(engine, scope: str) -> dict:
     return {"Authorization": f"Bearer {raw}"}
 
 
-ANN = {"category": "general", "title": {"ja": "断水のお知らせ", "en": "Water outage"},
+ANN = {"city": "matsusaka", "category": "general", "title": {"ja": "断水のお知らせ", "en": "Water outage"},
        "body": {"ja": "明日9時から断水します。", "en": "No water from 9:00 tomorrow."}}
 
 
@@ -83,7 +83,7 @@ def test_alert_high_priority_through_quiet_hours_to_fcm(client, engine, fcm_sett
     end = (now_local + dt.timedelta(hours=2)).strftime("%H:%M")
     client.put(f"/v1/devices/{dev}/subscriptions/quiet-hours", headers=h, json={"start": start, "end": end})
     r = client.post("/v1/admin/alerts", headers=token(engine, "alert"), json={
-        "severity": "Extreme", "event": "heavy_rain", "headline": {"ja": "大雨特別警報が発表されました"},
+        "city": "matsusaka", "severity": "Extreme", "event": "heavy_rain", "headline": {"ja": "大雨特別警報が発表されました"},
         "description": {"ja": "直ちに命を守る行動をとってください。"}, "areas": ["旭ヶ丘"],
         "expires": (utcnow() + dt.timedelta(hours=3)).isoformat()})
     assert r.status_code == 201 and r.json()["devices"] == 1
@@ -106,7 +106,7 @@ def test_cli_create_token_and_announce(client, engine, db_url, tmp_path):
     assert r.status_code == 201
     bad = machi("admin", "create-token", "--scope", "root", env=env, check=False)
     assert bad.returncode == 2 and "scope must be one of" in bad.stderr
-    machi("admin", "announce", "--title", "ja=お知らせ", "--title", "en=Notice", "--body", "ja=本文",
+    machi("admin", "announce", "--city", "matsusaka", "--title", "ja=お知らせ", "--title", "en=Notice", "--body", "ja=本文",
           "--body", "en=Text", env=env)
     missing_ja = machi("admin", "announce", "--title", "en=Notice", "--body", "en=Text", env=env, check=False)
     assert missing_ja.returncode == 2 and "ja" in missing_ja.stderr
@@ -137,8 +137,20 @@ def test_an_announcement_without_areas_reaches_its_own_city_only(client, engine,
     assert sorted(i["kind"] for i in announcements(client, there, ht)) == ["alert", "announcement"]
     assert announcements(client, here, hh) == [] and announcements(client, nowhere, hn) == []
     # With two cities on the server, the city must be named; the error says which there are.
-    r = client.post("/v1/admin/announcements", headers=staff, json=ANN)
+    r = client.post("/v1/admin/announcements", headers=staff, json={k: v for k, v in ANN.items() if k != "city"})
     assert_error(r, 422, "city_required", "city")
     assert "matsusaka" in r.json()["error"]["message"] and "othertown" in r.json()["error"]["message"]
     assert_error(client.post("/v1/admin/announcements", headers=staff, json={**ANN, "city": "atlantis"}), 422,
                  "unknown_city", "city")
+
+
+def test_the_city_of_an_announcement_defaults_to_the_only_city_installed(client, engine, monkeypatch, tmp_path):
+    monkeypatch.setenv("MACHI_ASSETS_DIR", str(tmp_path / "no-bundled-cities"))  # the data directory's testtown only
+    device, h = register(client, "en")
+    r = client.put(f"/v1/devices/{device}/subscriptions/garbage", headers=h,
+                   json={"city": TESTTOWN, "area_id": TESTTOWN_DAILY, "time": "19:00", "day_offset": -1})
+    assert r.status_code == 200, r.text
+    ann = {k: v for k, v in ANN.items() if k != "city"}
+    r = client.post("/v1/admin/announcements", headers=token(engine, "announce"), json=ann)
+    assert r.status_code == 201, r.text
+    assert r.json()["city"] == TESTTOWN and r.json()["devices"] == 1

@@ -293,9 +293,14 @@ def main() -> None:
                           f"included); fake FCM server {fake_cpu}; {os.cpu_count()} cores, load average before "
                           f"the slot {load_before}", flush=True)
                     if floor_ms is not None:
+                        floor_s = r["sent"] * floor_ms / 1e3 / cores
                         print(f"[{kind}]   floor: {r['sent']:,} messages x {floor_ms:.2f} ms of CPU on {cores} cores "
-                              f"= {r['sent'] * floor_ms / 1e3 / cores:.1f} s for the SDK path and the fake alone, "
+                              f"= {floor_s:.1f} s for the SDK path and the fake alone, "
                               f"before any planning or database work (goal for the whole slot: 15 s)", flush=True)
+                        # What the database and dispatcher add on top of the SDK path, measured in the same
+                        # run so that the machine's speed of the day cancels out.
+                        print(f"[{kind}]   dispatch / floor: {dispatch_s:.2f} s / {floor_s:.2f} s = "
+                              f"{dispatch_s / max(floor_s, 1e-9):.2f} (goal on PostgreSQL: <= 1.15)", flush=True)
                     lat = latency(url, tmp, args.latency_seconds)
                     for name, v in lat.items():
                         print(f"[{kind}]   {name}: {v['requests']} requests ({v['per_s']:.0f}/s) under 8 concurrent "

@@ -263,7 +263,7 @@ def test_subscribing_to_data_that_has_ended_is_told_at_once_but_not_at_night(cli
     assert inbox(client, day_id, day_h)[0]["created_at"].startswith("2015-03-03T01:00:00")  # at once: 10:00 JST
 
 
-def test_next_reminder_at_comes_from_the_calendar_beyond_the_planning_horizon(client, engine, settings):
+def test_next_reminder_at_is_from_the_calendar_beyond_the_planning_horizon(client, engine, settings):
     from backend.subscriptions import service
     from backend.subscriptions.models import GarbageSubscription
     from tests.backend.conftest import TESTTOWN, TESTTOWN_NORTH

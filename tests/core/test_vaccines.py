@@ -1,0 +1,440 @@
+"""The routine-immunization engine: Japanese date arithmetic, every vaccine's window, boundaries
+on both sides, month ends and leap days, late PCV starts, the 27-day live rule, product mixing,
+dated extensions, and the catch-up planner (property: every proposed date is legal)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.handbook import schedule as S
+from core.handbook.dates import after_days, after_months, reached, school_entry_year, school_year
+
+D = dt.date
+ONE = dt.timedelta(days=1)
+
+
+def G(text: str) -> S.Given:
+    return S.parse_given(text)
+
+
+def plan(birth, given=(), on=None, **kw):
+    return S.plan(birth, [G(x) if isinstance(x, str) else x for x in given], on or birth, **kw)
+
+
+def dose(doses, vaccine, n):
+    found = [d for d in doses if d.vaccine == vaccine and d.dose == n]
+    assert len(found) == 1, (vaccine, n, [(d.vaccine, d.dose) for d in doses])
+    return found[0]
+
+
+def doses_of(doses, vaccine):
+    return [d.dose for d in doses if d.vaccine == vaccine]
+
+
+# ------------------------------------------------------------------ date arithmetic
+@pytest.mark.parametrize(
+    ("birth", "months", "expected"),
+    [
+        (D(2025, 7, 15), 2, D(2025, 9, 14)),  # the day before the anniversary
+        (D(2025, 7, 31), 2, D(2025, 9, 30)),  # 9/31 does not exist: the month's last day
+        (D(2025, 7, 30), 2, D(2025, 9, 29)),
+        (D(2025, 1, 31), 1, D(2025, 2, 28)),
+        (D(2024, 1, 31), 1, D(2024, 2, 29)),  # leap year
+        (D(2024, 2, 29), 12, D(2025, 2, 28)),  # born on a leap day
+        (D(2023, 3, 1), 12, D(2024, 2, 29)),
+        (D(2025, 3, 1), 12, D(2026, 2, 28)),
+        (D(2025, 12, 31), 2, D(2026, 2, 28)),
+    ],
+)
+def test_reached(birth, months, expected):
+    assert reached(birth, months) == expected
+
+
+@pytest.mark.parametrize(("days", "plus"), [(20, 21), (27, 28), (60, 61), (139, 140), (6, 7)])
+def test_x_days_interval_is_previous_plus_x_plus_one(days, plus):
+    assert after_days(D(2025, 4, 10), days) == D(2025, 4, 10) + dt.timedelta(days=plus)
+
+
+@pytest.mark.parametrize(
+    ("prev", "months", "expected"),
+    [
+        (D(2025, 4, 10), 6, D(2025, 10, 11)),
+        (D(2025, 8, 30), 6, D(2026, 3, 1)),  # 2/31 does not exist: period ends 2/28, next day 3/1
+        (D(2023, 8, 30), 6, D(2024, 3, 1)),
+        (D(2025, 1, 31), 3, D(2025, 5, 1)),
+    ],
+)
+def test_month_interval(prev, months, expected):
+    assert after_months(prev, months) == expected
+
+
+def test_school_year_cut_is_april_first():
+    assert school_entry_year(D(2019, 4, 1)) == 2025
+    assert school_entry_year(D(2019, 4, 2)) == 2026
+    assert school_year(D(2019, 4, 1), 0, "start") == D(2024, 4, 1)
+    assert school_year(D(2019, 4, 2), 0, "end") == D(2026, 3, 31)
+
+
+# ------------------------------------------------------------------ every vaccine's window
+B = D(2025, 7, 15)
+WINDOWS = {  # vaccine: (earliest dose 1, last eligible day) for a girl born 2025-07-15
+    "hepb": (D(2025, 7, 15), D(2026, 7, 14)),
+    "rota1": (D(2025, 8, 26), D(2025, 12, 30)),  # 6w0d = +42, 24w0d = +168
+    "rota5": (D(2025, 8, 26), D(2026, 2, 24)),  # 32w0d = +224
+    "dpt_ipv_hib": (D(2025, 9, 14), D(2033, 1, 14)),
+    "pcv": (D(2025, 9, 14), D(2030, 7, 14)),
+    "bcg": (D(2025, 7, 15), D(2026, 7, 14)),
+    "mr1": (D(2026, 7, 14), D(2027, 7, 14)),
+    "mr2": (D(2031, 4, 1), D(2032, 3, 31)),  # the year before school (entry April 2032)
+    "var": (D(2026, 7, 14), D(2028, 7, 14)),
+    "je1": (D(2026, 1, 14), D(2033, 1, 14)),
+    "je2": (D(2034, 7, 14), D(2038, 7, 13)),  # 9 to under 13
+    "dt2": (D(2036, 7, 14), D(2038, 7, 13)),
+    "hpv": (D(2037, 4, 1), D(2042, 3, 31)),  # 小6 to 高1
+}
+
+
+@pytest.mark.parametrize("vaccine", sorted(WINDOWS))
+def test_window_of_each_vaccine(vaccine):
+    d1 = dose(plan(B, sex="female"), vaccine, 1)
+    assert (d1.earliest, d1.eligible_until) == WINDOWS[vaccine]
+
+
+@pytest.mark.parametrize("vaccine", sorted(v for v, (first, _) in WINDOWS.items() if first > B))
+def test_first_dose_day_before_is_refused_and_first_day_accepted(vaccine):
+    first, _ = WINDOWS[vaccine]
+    with pytest.raises(S.ScheduleError, match=f"{vaccine}:1:{first - ONE}"):
+        S.validate(B, [G(f"{vaccine}:1:{first - ONE}")])
+    S.validate(B, [G(f"{vaccine}:1:{first}")])
+
+
+@pytest.mark.parametrize("vaccine", sorted(WINDOWS))
+def test_last_eligible_day_is_routine_and_the_next_is_not(vaccine):
+    _, last = WINDOWS[vaccine]
+    on = last + ONE
+    inside = dose(plan(B, [f"{vaccine}:1:{last}"], on, sex="female"), vaccine, 1)
+    outside = dose(plan(B, [f"{vaccine}:1:{on}"], on, sex="female"), vaccine, 1)
+    assert inside.routine and not outside.routine
+    assert "voluntary" in outside.reason.msgid
+
+
+@pytest.mark.parametrize("vaccine", ["pcv", "mr1", "var", "bcg"])
+def test_status_overdue_until_the_last_day_then_ineligible(vaccine):
+    _, last = WINDOWS[vaccine]
+    assert dose(plan(B, on=last), vaccine, 1).status == "overdue"
+    assert dose(plan(B, on=last + ONE), vaccine, 1).status == "ineligible"
+
+
+def test_statuses_upcoming_due_done():
+    doses = plan(B, ["dpt_ipv_hib:1:2025-09-14"], D(2025, 10, 4))
+    assert dose(doses, "dpt_ipv_hib", 1).status == "done"
+    assert dose(doses, "dpt_ipv_hib", 2).status == "upcoming"  # possible from 10/5 (20日以上 = +21)
+    assert dose(doses, "dpt_ipv_hib", 2).earliest == D(2025, 10, 5)
+    assert dose(plan(B, ["dpt_ipv_hib:1:2025-09-14"], D(2025, 10, 5)), "dpt_ipv_hib", 2).status == "due"
+
+
+# ------------------------------------------------------------------ intervals, both sides
+@pytest.mark.parametrize(
+    ("first", "second", "days"),
+    [
+        ("dpt_ipv_hib:1:2025-09-14", "dpt_ipv_hib:2", 20),
+        ("hepb:1:2025-09-14", "hepb:2", 27),
+        ("pcv:1:2025-09-14", "pcv:2", 27),
+        ("rota1:1:2025-09-14", "rota1:2", 27),
+    ],
+)
+def test_x_days_interval_boundaries(first, second, days):
+    prev = D.fromisoformat(first.rsplit(":", 1)[1])
+    too_early = prev + dt.timedelta(days=days)
+    with pytest.raises(S.ScheduleError, match=f"{second}:{too_early}"):
+        S.validate(B, [G(first), G(f"{second}:{too_early}")])
+    S.validate(B, [G(first), G(f"{second}:{too_early + ONE}")])
+
+
+def test_hepb_third_dose_139_days_after_the_first():
+    h = [G("hepb:1:2025-09-14"), G("hepb:2:2025-10-20")]
+    with pytest.raises(S.ScheduleError, match="hepb:3:2026-01-31"):
+        S.validate(B, [*h, G("hepb:3:2026-01-31")])  # +139
+    S.validate(B, [*h, G("hepb:3:2026-02-01")])  # +140
+
+
+def test_booster_six_months_boundary():
+    h = [G("dpt_ipv_hib:1:2025-09-14"), G("dpt_ipv_hib:2:2025-10-05"), G("dpt_ipv_hib:3:2025-10-26")]
+    with pytest.raises(S.ScheduleError, match="dpt_ipv_hib:4:2026-04-26"):
+        S.validate(B, [*h, G("dpt_ipv_hib:4:2026-04-26")])
+    S.validate(B, [*h, G("dpt_ipv_hib:4:2026-04-27")])
+    assert dose(plan(B, h, D(2026, 1, 1)), "dpt_ipv_hib", 4).earliest == D(2026, 4, 27)
+
+
+def test_rotavirus_in_weeks():
+    doses = plan(B, ["rota1:1:2025-08-26"], D(2025, 8, 26))
+    assert dose(doses, "rota1", 2).earliest == D(2025, 9, 23)  # +28
+    assert dose(plan(B), "rota1", 1).recommended_to == B + dt.timedelta(days=104)  # 14週6日後
+
+
+# ------------------------------------------------------------------ month ends and leap days
+def test_born_on_the_31st():
+    born = D(2025, 7, 31)
+    assert dose(plan(born), "dpt_ipv_hib", 1).earliest == D(2025, 9, 30)
+    with pytest.raises(S.ScheduleError):
+        S.validate(born, [G("pcv:1:2025-09-29")])
+    S.validate(born, [G("pcv:1:2025-09-30")])
+    assert dose(plan(born), "mr1", 1).earliest == D(2026, 7, 30)
+    assert dose(plan(D(2025, 12, 31)), "pcv", 1).earliest == D(2026, 2, 28)
+
+
+def test_leap_days():
+    assert dose(plan(D(2024, 2, 29)), "mr1", 1).earliest == D(2025, 2, 28)
+    assert dose(plan(D(2023, 3, 1)), "mr1", 1).earliest == D(2024, 2, 29)
+    assert dose(plan(D(2023, 12, 31)), "dpt_ipv_hib", 1).earliest == D(2024, 2, 29)
+    with pytest.raises(S.ScheduleError):
+        S.validate(D(2023, 3, 1), [G("mr1:1:2024-02-28")])
+
+
+# ------------------------------------------------------------------ PCV by starting age
+PB = D(2025, 1, 15)
+
+
+def test_pcv_started_at_2_months_four_doses():
+    doses = plan(PB, ["pcv:1:2025-03-14"], D(2025, 3, 14))
+    assert doses_of(doses, "pcv") == [1, 2, 3, 4]
+    assert dose(doses, "pcv", 4).earliest >= reached(PB, 12)
+
+
+def test_pcv_started_at_8_months():
+    doses = plan(PB, ["pcv:1:2025-09-20"], D(2025, 9, 20))
+    assert doses_of(doses, "pcv") == [1, 2, 3]
+    d2, booster = dose(doses, "pcv", 2), dose(doses, "pcv", 3)
+    assert d2.earliest == D(2025, 10, 18) and booster.label == "booster"
+    assert booster.earliest == max(after_days(d2.proposed, 60), reached(PB, 12))
+
+
+def test_pcv_started_at_13_months():
+    doses = plan(PB, ["pcv:1:2026-02-20"], D(2026, 2, 20))
+    assert doses_of(doses, "pcv") == [1, 2]
+    assert dose(doses, "pcv", 2).earliest == D(2026, 4, 22)  # 60日以上 = +61
+    with pytest.raises(S.ScheduleError, match="pcv:2:2026-04-21"):
+        S.validate(PB, [G("pcv:1:2026-02-20"), G("pcv:2:2026-04-21")])
+
+
+def test_pcv_started_at_30_months_single_dose():
+    doses = plan(PB, ["pcv:1:2027-07-20"], D(2027, 7, 20))
+    assert doses_of(doses, "pcv") == [1]
+    with pytest.raises(S.ScheduleError, match="complete"):
+        S.validate(PB, [G("pcv:1:2027-07-20"), G("pcv:2:2027-10-20")])
+
+
+def test_pcv_not_started_planned_by_todays_age():
+    assert doses_of(plan(PB, on=D(2025, 9, 20)), "pcv") == [1, 2, 3]
+    assert doses_of(plan(PB, on=D(2026, 2, 20)), "pcv") == [1, 2]
+    assert doses_of(plan(PB, on=D(2027, 7, 20)), "pcv") == [1]
+
+
+def test_pcv_start_band_edge_at_7_months():
+    edge = reached(PB, 7)
+    assert doses_of(plan(PB, [f"pcv:1:{edge}"], edge), "pcv") == [1, 2, 3, 4]
+    assert doses_of(plan(PB, [f"pcv:1:{edge + ONE}"], edge + ONE), "pcv") == [1, 2, 3]
+
+
+def test_pcv_dose_3_skipped_when_dose_2_after_12_months():
+    h = ["pcv:1:2025-11-01", "pcv:2:2026-01-20"]  # dose 1 at 9.5 months? no: band B
+    h = ["pcv:1:2025-08-01", "pcv:2:2026-01-20"]  # started at 6 months, dose 2 after 12 months
+    doses = plan(PB, h, D(2026, 1, 20))
+    d3 = dose(doses, "pcv", 3)
+    assert d3.status == "ineligible" and "not needed" in d3.reason.msgid
+    assert dose(doses, "pcv", 4).proposed == after_days(D(2026, 1, 20), 60)
+
+
+# ------------------------------------------------------------------ the 27-day live rule
+def test_injectable_live_vaccines_27_days_apart():
+    mr = "mr1:1:2026-07-14"
+    with pytest.raises(S.ScheduleError, match="var:1:2026-08-10"):
+        S.validate(B, [G(mr), G("var:1:2026-08-10")])  # 27 days later: too early
+    S.validate(B, [G(mr), G("var:1:2026-08-11")])  # +28
+    S.validate(B, [G(mr), G("var:1:2026-07-14")])  # the same day: simultaneous
+
+
+def test_planner_moves_live_vaccine_past_27_days():
+    doses = plan(B, ["mr1:1:2026-07-20"], D(2026, 7, 25))
+    var1 = dose(doses, "var", 1)
+    assert var1.proposed == D(2026, 8, 17)
+    assert "27 days" in var1.reason.params["why"].msgid
+
+
+def test_planner_puts_live_vaccines_on_the_same_day():
+    doses = plan(B, on=D(2026, 7, 14))
+    assert dose(doses, "mr1", 1).proposed == dose(doses, "var", 1).proposed == D(2026, 7, 14)
+
+
+def test_oral_rotavirus_is_not_an_injectable_live_vaccine():
+    S.validate(B, [G("bcg:1:2025-08-26"), G("rota1:1:2025-08-27")])
+
+
+# ------------------------------------------------------------------ one product per series
+def test_rotavirus_products_cannot_be_mixed():
+    with pytest.raises(S.ScheduleError, match="rota5:2:2025-10-01.*cannot be mixed"):
+        S.validate(B, [G("rota1:1:2025-09-01"), G("rota5:2:2025-10-01")])
+
+
+def test_rotavirus_alternatives_until_chosen():
+    doses = plan(B)
+    assert dose(doses, "rota1", 1).alternative_to == "rota5"
+    chosen = plan(B, ["rota5:1:2025-09-01"], D(2025, 9, 1))
+    assert doses_of(chosen, "rota1") == [] and doses_of(chosen, "rota5") == [1, 2, 3]
+
+
+def test_pcv_products():
+    with pytest.raises(S.ScheduleError, match="PCV15 cannot continue with PCV20"):
+        S.validate(B, [G("pcv:1:2025-09-14:PCV15"), G("pcv:2:2025-10-14:PCV20")])
+    S.validate(B, [G("pcv:1:2025-09-14:PCV13"), G("pcv:2:2025-10-14:PCV20")])
+
+
+def test_four_in_one_may_switch_to_five_in_one():
+    h = ["dpt_ipv:1:2024-03-01", "hib:1:2024-03-01", "dpt_ipv:2:2024-03-25", "dpt_ipv_hib:3:2024-04-20"]
+    doses = plan(D(2023, 12, 20), h, D(2024, 5, 1))
+    assert dose(doses, "dpt_ipv_hib", 4).status == "upcoming"
+    assert dose(doses, "dpt_ipv", 1).status == "done"
+    assert doses_of(doses, "hib") == [1, 2, 3, 4]
+
+
+# ------------------------------------------------------------------ dated extensions
+def test_mr_fy2024_cohort_extended_to_2027_03_31():
+    born = D(2022, 6, 10)  # reached 24 months on 2024-06-09 (FY2024)
+    d = dose(plan(born, on=D(2025, 6, 1)), "mr1", 1)
+    assert d.status == "overdue" and d.eligible_until == D(2027, 3, 31)
+    assert d.reason.msgid == "{reason} ({extension})"
+    assert dose(plan(born, on=D(2027, 4, 1)), "mr1", 1).status == "ineligible"
+    assert dose(plan(D(2021, 6, 10), on=D(2025, 6, 1)), "mr1", 1).status == "ineligible"  # FY2023: none
+
+
+def test_mr2_fy2024_cohort_extended():
+    born = D(2018, 6, 10)  # school from April 2025: MR2 year = FY2024
+    assert dose(plan(born, on=D(2026, 1, 5)), "mr2", 1).eligible_until == D(2027, 3, 31)
+
+
+def test_japanese_encephalitis_special_measure_until_20():
+    born = D(2006, 5, 1)
+    d = dose(plan(born, on=D(2025, 1, 1)), "je1", 1)
+    assert d.status == "overdue" and d.eligible_until == D(2026, 4, 29)
+    assert dose(plan(D(2010, 5, 1), on=D(2025, 1, 1)), "je1", 1).status == "ineligible"
+
+
+def test_japanese_encephalitis_2007_2009_at_9_to_12():
+    born = D(2008, 5, 1)
+    d = dose(plan(born, on=D(2018, 1, 10)), "je1", 1)
+    assert d.status in ("due", "overdue") and d.eligible_until == D(2021, 4, 29)
+
+
+def test_hpv_catch_up_extension_needs_a_dose_by_2025_03_31():
+    born = D(2005, 5, 1)
+    with_dose = plan(born, ["hpv:1:2025-03-01"], D(2025, 6, 1), sex="female")
+    assert dose(with_dose, "hpv", 2).status in ("due", "overdue")
+    assert dose(with_dose, "hpv", 2).eligible_until == D(2026, 3, 31)
+    assert doses_of(with_dose, "hpv") == [1, 2, 3]  # started at 19: three doses
+    without = plan(born, on=D(2025, 6, 1), sex="female")
+    assert dose(without, "hpv", 1).status == "ineligible"
+
+
+def test_hpv_only_for_girls_and_two_doses_before_15():
+    assert doses_of(plan(B, sex="male"), "hpv") == []
+    girl = D(2012, 5, 1)
+    assert doses_of(plan(girl, ["hpv:1:2025-05-01"], D(2025, 5, 1), sex="female"), "hpv") == [1, 2]
+
+
+# ------------------------------------------------------------------ bad input
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("hepb:1:2025-07-14", "before the birth"),
+        ("flu:1:2025-09-01", "unknown vaccine"),
+        ("pcv:x:2025-09-01", "not a number"),
+        ("pcv:1:2025-13-01", "not a date"),
+        ("pcv:1", "expected"),
+    ],
+)
+def test_bad_records_name_the_value(given, message):
+    with pytest.raises(S.ScheduleError, match=message) as exc:
+        S.validate(B, [G(given)])
+    assert given in str(exc.value)
+
+
+def test_missing_earlier_dose_and_duplicates_are_refused():
+    with pytest.raises(S.ScheduleError, match="expected dose 1"):
+        S.validate(B, [G("pcv:2:2025-10-20")])
+    with pytest.raises(S.ScheduleError, match="twice"):
+        S.validate(B, [G("pcv:1:2025-10-20"), G("pcv:1:2025-10-21")])
+
+
+def test_conditions_exclude():
+    d = dose(plan(B, conditions={"had_chickenpox"}), "var", 1)
+    assert d.status == "ineligible"
+
+
+def test_reasons_translate():
+    from core.i18n import Translator
+
+    d = dose(plan(B, ["dpt_ipv_hib:1:2025-09-14"], D(2025, 10, 1)), "dpt_ipv_hib", 2)
+    en = d.reason.render(Translator("en"))
+    assert "20 days" in en and "2025" in en
+
+
+# ------------------------------------------------------------------ the catch-up planner
+LIVE_INJ = {"bcg", "mr1", "mr2", "var"}
+
+
+def _check_legal(birth, history, doses, on):
+    proposed = [d for d in doses if d.proposed and d.vaccine != "rota5"]
+    for d in proposed:
+        assert d.proposed >= on and d.earliest <= d.proposed <= d.eligible_until, d
+    full = list(history) + [S.Given(d.vaccine, d.dose, d.proposed) for d in proposed]
+    S.validate(birth, full)  # every age, interval, product and live rule of the engine
+    lives = [g for g in full if g.vaccine in LIVE_INJ]
+    for a in lives:  # an independent check of the 27-day rule
+        for b in lives:
+            if a.vaccine != b.vaccine and a.date != b.date:
+                assert abs((a.date - b.date).days) >= 28, (a, b)
+    by_vaccine: dict[str, list] = {}
+    for g in sorted(full, key=lambda g: g.dose):
+        by_vaccine.setdefault(g.vaccine, []).append(g.date)
+    for dates in by_vaccine.values():  # doses of one vaccine in order, at least 7 days apart
+        assert all((b - a).days >= 7 for a, b in zip(dates, dates[1:], strict=False))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    birth=st.dates(D(2012, 4, 1), D(2026, 6, 30)),
+    first_look=st.integers(0, 3000),
+    gap=st.integers(0, 2500),
+    keep=st.lists(st.booleans(), min_size=40, max_size=40),
+    sex=st.sampled_from(["male", "female"]),
+)
+def test_catch_up_dates_are_legal(birth, first_look, gap, keep, sex):
+    # a history as a real family makes it: some of the doses proposed at one visit were given
+    on1 = birth + dt.timedelta(days=first_look)
+    history = []
+    for i, d in enumerate(plan(birth, on=on1, sex=sex)):
+        if (
+            d.proposed
+            and d.vaccine != "rota5"
+            and keep[i % len(keep)]
+            and d.proposed <= on1 + dt.timedelta(gap)
+        ):
+            history.append(S.Given(d.vaccine, d.dose, d.proposed))
+    # keep only a prefix of each series, as a family can only skip the rest
+    series: dict[str, int] = {}
+    kept = []
+    for g in sorted(history, key=lambda g: (g.vaccine, g.dose)):
+        if g.dose == series.get(g.vaccine, 0) + 1:
+            series[g.vaccine] = g.dose
+            kept.append(g)
+    on = max([on1 + dt.timedelta(days=gap)] + [g.date for g in kept])
+    try:
+        S.validate(birth, kept)
+    except S.ScheduleError:
+        return  # a prefix can break a rule that the full plan kept (e.g. a later live dose dropped)
+    doses = S.plan(birth, kept, on, sex=sex)
+    _check_legal(birth, kept, doses, on)

@@ -15,11 +15,12 @@ import datetime as dt
 import io
 import os
 import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_skeleton, format_time
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -40,6 +41,12 @@ _ALIASES = {
 
 class UnknownLanguage(ValueError):
     pass
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction (``machi i18n update``) where it is defined; translate it
+    with ``Translator`` where it is shown."""
+    return message
 
 
 def locales_dir() -> Path:
@@ -76,6 +83,25 @@ def normalize_language(tag: str | None, fallback: str | None = None) -> str:
     raise UnknownLanguage(f"unknown language {tag!r}; choose one of: {', '.join(LANGUAGES)}")
 
 
+def first_language(tags: list[str], fallback: str = SOURCE_LANGUAGE) -> str:
+    """The first of the device's language tags that Machi speaks (``ja-JP`` -> ja, ``pt-BR`` -> pt_BR),
+    else ``fallback``."""
+    for tag in tags:
+        lang = normalize_language(tag, fallback="")
+        if lang:
+            return lang
+    return fallback
+
+
+def pick(texts: dict[str, str], lang: str, default: str = "") -> str:
+    """A text given per language (staff texts, city names): ``lang``, else its base language
+    (``pt`` for ``pt_BR``, ``ja`` for ``ja@easy``), else Japanese (the city's own), else any."""
+    if texts.get(lang):
+        return texts[lang]
+    base = lang.split("_")[0].split("@")[0]
+    return texts.get(base) or texts.get("ja") or next((v for v in texts.values() if v), default)
+
+
 def babel_locale(lang: str) -> Locale:
     return Locale.parse(lang)
 
@@ -110,15 +136,28 @@ class Translator:
     def plural(self, singular: str, plural: str, n: int, **params: object) -> str:
         return self._t.ngettext(singular, plural, n).format(n=n, **params)
 
-    # Dates through Babel: 「11月27日(金)」, "Fri, Nov 27".
+    # Dates through Babel: 「11月27日(金)」, "Fri, Nov 27"; やさしい日本語 adds the readings:
+    # 「11月(がつ)27日(にち)(金(きん))」.
     def day(self, day: dt.date) -> str:
-        return format_skeleton("MMMEd", day, locale=self.locale)
+        return self._easy(format_skeleton("MMMEd", day, locale=self.locale))
 
     def long_day(self, day: dt.date) -> str:
-        return format_date(day, format="full", locale=self.locale)
+        return self._easy(format_date(day, format="full", locale=self.locale))
 
     def month(self, day: dt.date) -> str:
-        return format_skeleton("yMMMM", day, locale=self.locale)
+        return self._easy(format_skeleton("yMMMM", day, locale=self.locale))
+
+    def _easy(self, text: str) -> str:
+        return easy_date_readings(text) if self.lang == "ja@easy" else text
+
+    # Times through Babel, the locale's short format everywhere: "7:00 PM", 「19:00」, "오후 7:00".
+    def time(self, value: dt.time) -> str:
+        return format_time(value, format="short", locale=self.locale)
+
+    def parse_time(self, text: str) -> dt.time | None:
+        """A time as a resident writes it in this language: what ``time`` shows ("7:00 PM",
+        「午後7:00」, "오후 7:00") or 24-hour ``19:00``; None if it is not a time."""
+        return parse_local_time(text, self.locale)
 
     def join(self, names: list[str]) -> str:
         """「燃えるごみ、資源物」, "Burnable and recyclables" (Babel list patterns)."""
@@ -128,11 +167,69 @@ class Translator:
         """Mon=0 ... Sun=6, abbreviated in this language."""
         return self.locale.days["format"]["abbreviated"][weekday]
 
+    def weekday_narrow(self, weekday: int) -> str:
+        """Mon=0 ... Sun=6, CLDR's narrow stand-alone form (calendar headers short of space)."""
+        return self.locale.days["stand-alone"]["narrow"][weekday]
+
     def language_name(self, lang: str | None = None) -> str:
         lang = lang or self.lang
         if lang == "ja@easy":
             return "やさしい にほんご"
         return babel_locale(lang).get_display_name(babel_locale(lang)) or lang
+
+
+# やさしい日本語: readings after the kanji of a Babel date, as the catalog writes them.
+_DAY_READINGS = {1: "ついたち", 2: "ふつか", 3: "みっか", 4: "よっか", 5: "いつか", 6: "むいか", 7: "なのか",
+                 8: "ようか", 9: "ここのか", 10: "とおか", 14: "じゅうよっか", 20: "はつか", 24: "にじゅうよっか"}
+_WEEKDAY_READINGS = {"月": "げつ", "火": "か", "水": "すい", "木": "もく", "金": "きん", "土": "ど", "日": "にち"}
+_EASY_DATE = re.compile(r"(\d+)年|(\d+)月|(\d+)日|([月火水木金土日])曜日|\(([月火水木金土日])\)")
+
+
+def easy_date_readings(text: str) -> str:
+    """「2014年5月8日木曜日」 -> 「2014年(ねん)5月(がつ)8日(ようか)木曜日(もくようび)」."""
+    def ruby(m: re.Match) -> str:
+        year, month, day, weekday, short = m.groups()
+        if year:
+            return f"{year}年(ねん)"
+        if month:
+            return f"{month}月(がつ)"
+        if day:
+            return f"{day}日({_DAY_READINGS.get(int(day), 'にち')})"
+        if weekday:
+            return f"{weekday}曜日({_WEEKDAY_READINGS[weekday]}ようび)"
+        return f"({short}({_WEEKDAY_READINGS[short]}))"
+    return _EASY_DATE.sub(ruby, text)
+
+
+_CLOCK = re.compile(r"(\d{1,2})(?:\s*[:.時h]\s*(\d{2}))?")
+
+
+def parse_local_time(text: str, locale: Locale) -> dt.time | None:
+    """Hours and minutes plus the locale's (CLDR) AM/PM markers, in any of their widths."""
+    value = unicodedata.normalize("NFKC", text or "").casefold().replace("\u202f", " ")
+    m = _CLOCK.search(value)
+    if not m or _CLOCK.search(value, m.end()):
+        return None
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    rest = (value[: m.start()] + " " + value[m.end():]).replace(".", "").replace(" ", "")
+    marks = {"am": {"am", "a"}, "pm": {"pm", "p"}}
+    for width in ("abbreviated", "wide", "narrow"):
+        for period in marks:
+            mark = locale.day_periods["format"][width].get(period)
+            if mark:
+                marks[period].add(unicodedata.normalize("NFKC", mark).casefold().replace(".", "").replace(" ", ""))
+    period = next((p for p, names in marks.items() if rest in names), None)
+    if rest and period is None:
+        return None
+    if period is not None and not 1 <= hour <= 12:
+        return None
+    if period == "pm" and hour < 12:
+        hour += 12
+    elif period == "am" and hour == 12:
+        hour = 0
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    return dt.time(hour, minute)
 
 
 _PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")

@@ -1,7 +1,7 @@
 """What "today" is for the app: the city's local date, unless pinned.
 
-The Matsusaka garbage data covers 2014-02-01..2014-09-30, so demos and tests pin the
-date with ``MACHI_TODAY`` or the "date override" setting (the setting wins).
+A city's garbage data covers a period (the bundled first city's: 2014-02-01..2014-09-30), so
+demos and tests pin the date with ``MACHI_TODAY`` or the "date override" setting (the setting wins).
 """
 
 from __future__ import annotations

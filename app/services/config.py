@@ -1,8 +1,8 @@
 """Process-wide configuration of the app, read from the environment.
 
 ``MACHI_API_URL``      backend base URL (default http://127.0.0.1:8000, the embedded default)
-``MACHI_CITY``         city slug (default matsusaka)
-``MACHI_TODAY``        pin "today" to YYYY-MM-DD (demos and tests; the Matsusaka data covers 2014)
+``MACHI_CITY``         city slug (default: ``core.city.DEFAULT_CITY``, the bundled first city)
+``MACHI_TODAY``        pin "today" to YYYY-MM-DD (demos and tests; the bundled data covers 2014)
 ``MACHI_POLL_SECONDS`` how often the inbox is polled and registration retried (default 30)
 """
 

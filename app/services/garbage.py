@@ -7,19 +7,18 @@ user's data directory, which ``core.city`` prefers).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-
-import pykakasi
 
 from core.city import City, load_city
 from core.garbage import service
 from core.garbage.ics import Reminder, area_calendar
 from core.garbage.model import Area, Category, Item, Validity
-from core.text import kana_key, lookup_key, romaji_key
+from core.text import kakasi_convert, kana_key, lookup_key, romaji_key
 
-_kakasi = pykakasi.kakasi()
+_DIGITS = re.compile(r"(\d+)")
 
 
 @dataclass(frozen=True)
@@ -27,6 +26,7 @@ class AreaMatch:
     id: str
     name: str
     reading: str  # hiragana, for screen readers and non-kanji readers
+    romaji: str  # Hepburn, for readers of other languages: "Asahigaoka"
 
 
 class GarbageRepository:
@@ -55,18 +55,37 @@ class GarbageRepository:
                 return a
         return None
 
+    def is_confirmed(self, day: dt.date) -> bool:
+        """Whether the city's data covers ``day`` (outside its period a date is "not confirmed")."""
+        return service.is_confirmed(self.city, day)
+
+    def unreadable(self, area: Area) -> dict[str, str]:
+        """category id -> ``file:row:col: message`` of a schedule the import could not read."""
+        return service.unreadable_categories(self.city, area)
+
     @cached_property
-    def _area_keys(self) -> list[tuple[Area, str, str, str]]:
-        out = []
+    def _readings(self) -> dict[str, tuple[str, str]]:
+        """area id -> (hiragana, Hepburn romaji) of its name, from pykakasi (core.text)."""
+        out = {}
         for a in self.city.garbage.areas:
-            parts = _kakasi.convert(a.name)
+            parts = kakasi_convert(a.name)
             hira = "".join(p["hira"] for p in parts)
-            roma = "".join(p["hepburn"] for p in parts)
-            out.append((a, kana_key(a.name), kana_key(hira), romaji_key(roma)))
+            roma = _DIGITS.sub(r" \1 ", "".join(p["hepburn"] for p in parts)).strip()
+            out[a.id] = (hira, " ".join(roma.split())[:1].upper() + " ".join(roma.split())[1:])
         return out
 
+    @cached_property
+    def _area_keys(self) -> list[tuple[Area, str, str, str]]:
+        return [(a, kana_key(a.name), kana_key(self._readings[a.id][0]), romaji_key(self._readings[a.id][1]))
+                for a in self.city.garbage.areas]
+
     def reading(self, area: Area) -> str:
-        return next(h for a, _, h, _ in self._area_keys if a.id == area.id)
+        """「あさひがおか」 for 旭ヶ丘."""
+        return self._readings[area.id][0]
+
+    def romaji(self, area: Area) -> str:
+        """"Asahigaoka" for 旭ヶ丘 (Hepburn, as pykakasi reads it)."""
+        return self._readings[area.id][1]
 
     def suggest_areas(self, query: str, limit: int = 8) -> list[AreaMatch]:
         """Type-ahead over the areas: kanji, kana (any script or width) or romaji; prefix first."""
@@ -78,11 +97,11 @@ class GarbageRepository:
         for area, name, hira, roma in self._area_keys:
             keys = [name, hira] + ([roma] if rq else [])
             targets = [q, q, rq]
-            if any(k.startswith(t) for k, t in zip(keys, targets) if t):
+            if any(k.startswith(t) for k, t in zip(keys, targets, strict=False) if t):
                 prefix.append(area)
-            elif any(t in k for k, t in zip(keys, targets) if t):
+            elif any(t in k for k, t in zip(keys, targets, strict=False) if t):
                 inner.append(area)
-        return [AreaMatch(a.id, a.name, self.reading(a)) for a in (prefix + inner)[:limit]]
+        return [AreaMatch(a.id, a.name, self.reading(a), self.romaji(a)) for a in (prefix + inner)[:limit]]
 
     def find_area_exact(self, text: str) -> Area | None:
         key = lookup_key(text)

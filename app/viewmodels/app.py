@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from babel.dates import format_datetime, format_time
+from babel.dates import format_datetime
 
 from app.services.backend import (
     BackendClient,
@@ -27,19 +27,9 @@ from app.services.notifications import NotificationService
 from app.services.settings import TEXT_SCALES, Settings, SettingsRepository
 from app.viewmodels.colors import accessible_pair
 from core.garbage.model import Area
-from core.i18n import LANGUAGES, Translator, normalize_language
+from core.i18n import LANGUAGES, SOURCE_LANGUAGE, Translator, first_language, normalize_language
 
 log = logging.getLogger("machi.app")
-FALLBACK_LANGUAGE = "en"
-
-
-def language_from_locales(locales: list[str], fallback: str = FALLBACK_LANGUAGE) -> str:
-    """The first device locale the app speaks (``ja-JP`` -> ja, ``pt-BR`` -> pt_BR)."""
-    for tag in locales:
-        lang = normalize_language(tag, fallback="")
-        if lang:
-            return lang
-    return fallback
 
 
 @dataclass(frozen=True)
@@ -61,11 +51,12 @@ class DayCard:
     day_text: str
     chips: list[Chip]
     empty_text: str  # shown when there is no collection
+    unconfirmed: str = ""  # "not confirmed" when the city's data does not cover the day
 
     @property
     def label(self) -> str:
         names = ", ".join(c.name for c in self.chips) or self.empty_text
-        return f"{self.title}, {self.day_text}: {names}"
+        return f"{self.title}, {self.day_text}: {names}" + (f" ({self.unconfirmed})" if self.unconfirmed else "")
 
 
 @dataclass(frozen=True)
@@ -93,6 +84,7 @@ class HomeFeed:
     notices: list[Notice]
     alert: Notice | None
     validity_warning: str | None
+    unreadable: list[str]  # "the schedule of X could not be read" per category
     last_sync: str
 
 
@@ -107,8 +99,8 @@ class AppViewModel:
         self.repo = repo or GarbageRepository(config.city)
         self.clock = clock or Clock(self.repo.city.timezone, config.today)
         self.settings = Settings()
-        self.device_language = FALLBACK_LANGUAGE
-        self.t = Translator(FALLBACK_LANGUAGE)
+        self.device_language = SOURCE_LANGUAGE
+        self.t = Translator(SOURCE_LANGUAGE)
         self.sync_state = SyncState()
         self.banners: list[InboxItem] = []  # new notifications not yet dismissed, oldest first
         self._listeners: list[Callable[[str], None]] = []
@@ -127,7 +119,7 @@ class AppViewModel:
         self.settings = await self.settings_repo.load()
         for p in self.settings_repo.problems:
             log.warning(p)
-        self.device_language = language_from_locales(device_locales)
+        self.device_language = first_language(device_locales)
         self.t = Translator(self.language)
         self._apply_date_override()
 
@@ -141,6 +133,20 @@ class AppViewModel:
     @property
     def area(self) -> Area | None:
         return self.repo.area(self.settings.area_id)
+
+    def area_label(self, area: Area | None = None) -> str:
+        """The area's name with its reading for readers of other languages: 「旭ヶ丘」 in Japanese,
+        「旭ヶ丘(あさひがおか)」 in やさしい日本語, "旭ヶ丘 (Asahigaoka)" elsewhere."""
+        area = area or self.area
+        if area is None:
+            return ""
+        if self.language == "ja":
+            return area.name
+        if self.language == "ja@easy":
+            reading = self.repo.reading(area)
+            return area.name if reading == area.name else f"{area.name}({reading})"
+        romaji = self.repo.romaji(area)
+        return area.name if area.name.isascii() or not romaji else f"{area.name} ({romaji})"
 
     @property
     def needs_onboarding(self) -> bool:
@@ -210,8 +216,36 @@ class AppViewModel:
         out = []
         for title, day in ((self.t("Today"), today), (self.t("Tomorrow"), tomorrow)):
             chips = [self.chip(c["id"], c.get("moved_from")) for c in cols.get(day, [])]
-            out.append(DayCard(title, day, self.t.day(day), chips, self.t("No collection")))
+            out.append(DayCard(title, day, self.t.day(day), chips, self.t("No collection"), self.unconfirmed(day)))
         return out
+
+    def unconfirmed(self, day: dt.date) -> str:
+        """"not confirmed" for a day the city's data does not cover (its dates are only computed), else ""."""
+        return "" if self.repo.is_confirmed(day) else self.t("not confirmed")
+
+    def unreadable_notes(self) -> list[str]:
+        """One sentence per category whose schedule for the area could not be read at import."""
+        area = self.area
+        if area is None:
+            return []
+        return [self.t("The schedule of {category} could not be read; check the city's website.",
+                       category=self.repo.category_name(cid, self.language)) for cid in self.repo.unreadable(area)]
+
+    def no_date_reason(self, category_id: str) -> str:
+        """Why a category has no next date: unreadable at import, past the data period, or none in it."""
+        area, v = self.area, self.repo.validity
+        if area is not None and category_id in self.repo.unreadable(area):
+            return self.t("The schedule of {category} could not be read; check the city's website.",
+                          category=self.repo.category_name(category_id, self.language))
+        if v.end and self.clock.today() > v.end:
+            return self.t("No date: the city's data ends on {end}; check the city's latest calendar.",
+                          end=self.t.long_day(v.end))
+        return self.t("No date in the data")
+
+    def date_text(self, day: dt.date) -> str:
+        """「5月8日(木)」, or "Thu, May 8 (not confirmed)" outside the data period."""
+        note = self.unconfirmed(day)
+        return f"{self.t.day(day)} ({note})" if note else self.t.day(day)
 
     def validity_warning(self, day: dt.date | None = None) -> str | None:
         day = day or self.clock.today()
@@ -224,13 +258,17 @@ class AppViewModel:
                       "check the city's latest calendar.", start=start, end=end, day=self.t.day(day))
 
     # ------------------------------------------------------------------ reminders
+    def time_text(self, hhmm: str) -> str:
+        """A stored ``HH:MM`` in the language's short time format (Babel): "7:00 PM", 「19:00」."""
+        return self.t.time(dt.time.fromisoformat(hhmm))
+
     def reminder_description(self) -> str:
         s = self.settings
         if s.reminder == "off" or not s.area_id:
             return self.t("Reminders are off")
         if s.reminder == "day_before":
-            return self.t("The day before at {time}", time=s.reminder_time)
-        return self.t("On the day at {time}", time=s.reminder_time)
+            return self.t("The day before at {time}", time=self.time_text(s.reminder_time))
+        return self.t("On the day at {time}", time=self.time_text(s.reminder_time))
 
     def upcoming_reminders(self, limit: int = 3) -> list[str]:
         s, area = self.settings, self.area
@@ -248,7 +286,7 @@ class AppViewModel:
             at = dt.datetime.combine(day + dt.timedelta(days=offset), dt.time(hh, mm))
             if not names or at < now:
                 continue
-            when = f"{self.t.day(at.date())} {format_time(at.time(), 'short', locale=self.t.locale)}"
+            when = f"{self.t.day(at.date())} {self.t.time(at.time())}"
             out.append(self.t("{when}: {categories} on {day}", when=when, categories=self.t.join(names),
                               day=self.t.day(day)))
             if len(out) >= limit:
@@ -287,13 +325,14 @@ class AppViewModel:
         notices = self.notices()
         alert = next((n for n in notices if n.is_alert), None)
         return HomeFeed(
-            greeting=self.t("Matsusaka resident app"),
-            area_name=area.name if area else None,
+            greeting=self.t("{city} resident app", city=self.repo.city.name(self.language)),
+            area_name=self.area_label(area) if area else None,
             cards=self.day_cards(),
             reminders=self.upcoming_reminders(),
             notices=[n for n in notices if n is not alert][:3],
             alert=alert,
             validity_warning=self.validity_warning(),
+            unreadable=self.unreadable_notes(),
             last_sync=self.last_sync_text(),
         )
 

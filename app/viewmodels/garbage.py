@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar as pycal
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 
 from app.viewmodels.app import AppViewModel, Chip, DayCard
@@ -17,12 +18,18 @@ class DayCell:
     is_today: bool
     chips: list[Chip]
     label: str  # for screen readers: "Thu, May 8: Burnable garbage"
+    confirmed: bool = True  # False outside the city's data period (the label says "not confirmed")
 
 
 @dataclass(frozen=True)
 class NextDate:
     chip: Chip
     text: str
+
+
+def text_width(text: str, font_size: float) -> float:
+    """A generous estimate of a label's width in px: wide (CJK) characters are one em, others 0.62 em."""
+    return sum(font_size * (1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.62) for ch in text)
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -82,8 +89,13 @@ class GarbageViewModel:
             self.month = month_start(v.start)
         self.selected = None
 
-    def weekday_names(self) -> list[str]:
-        return [self.t.weekday_short(i) for i in range(7)]  # Monday first, like the city's calendar
+    def weekday_names(self, cell_width: float | None = None, font_size: float = 12.0) -> list[str]:
+        """Monday first, like the city's calendar: abbreviated ("Thu", 「木」), or CLDR's narrow
+        form ("T", "T5") when the abbreviation would not fit a cell ``cell_width`` px wide."""
+        short = [self.t.weekday_short(i) for i in range(7)]
+        if cell_width is None or max(text_width(n, font_size) for n in short) <= cell_width:
+            return short
+        return [self.t.weekday_narrow(i) for i in range(7)]
 
     def weeks(self) -> list[list[DayCell]]:
         area = self.app.area
@@ -100,8 +112,9 @@ class GarbageViewModel:
             for _ in range(7):
                 chips = [self.app.chip(c["id"], c.get("moved_from")) for c in cols.get(day, [])]
                 names = self.t.join([c.name for c in chips]) or self.t("No collection")
+                note = self.app.unconfirmed(day)
                 week.append(DayCell(day, day.month == first.month, day == today, chips,
-                                    f"{self.t.day(day)}: {names}"))
+                                    f"{self.t.day(day)}: {names}" + (f" ({note})" if note else ""), not note))
                 day += dt.timedelta(days=1)
             weeks.append(week)
         return weeks
@@ -126,11 +139,15 @@ class GarbageViewModel:
         if area is None:
             return []
         nexts = self.app.repo.next_dates(area, self.app.clock.today())
+        unreadable = self.app.repo.unreadable(area)
         out = []
         for cat in self.app.repo.category_list:
-            d = nexts.get(cat.id)
-            out.append(NextDate(self.app.chip(cat.id), self.t.day(d) if d else self.t("No date in the data")))
+            d = None if cat.id in unreadable else nexts.get(cat.id)
+            out.append(NextDate(self.app.chip(cat.id), self.app.date_text(d) if d else self.app.no_date_reason(cat.id)))
         return out
+
+    def unreadable_notes(self) -> list[str]:
+        return self.app.unreadable_notes()
 
     def month_warning(self) -> str | None:
         """The validity warning for today, or for the month shown if it lies outside the data."""
@@ -208,7 +225,9 @@ class SearchViewModel:
             next_text = self.t("Choose your area in Settings to see the next collection day.")
         else:
             d = self.app.repo.next_dates(area, self.app.clock.today()).get(item.category)
-            next_text = (self.t("Next collection: {day}", day=self.t.day(d)) if d
-                         else self.t("No date in the data"))
+            if item.category in self.app.repo.unreadable(area):
+                d = None
+            next_text = (self.t("Next collection: {day}", day=self.app.date_text(d)) if d
+                         else self.app.no_date_reason(item.category))
         return ItemDetail(self.app.repo.item_name(item, self.app.language), item.name, item.reading, chip,
                           self.app.repo.item_notice(item, self.app.language), next_text)

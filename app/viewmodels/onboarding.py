@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from app.services.garbage import AreaMatch
-from app.services.settings import REMINDER_MODES, valid_time
+import datetime as dt
+from dataclasses import dataclass
+
+from app.services.settings import REMINDER_MODES
 from app.viewmodels.app import AppViewModel
 
 STEPS = ("language", "area", "reminder")
 DEFAULT_TIMES = {"day_before": "19:00", "same_day": "07:00"}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    id: str
+    label: str  # 「旭ヶ丘(あさひがおか)」 or "旭ヶ丘 (Asahigaoka)": the name and its reading in this language
 
 
 class OnboardingViewModel:
@@ -18,9 +26,9 @@ class OnboardingViewModel:
         self.language = app.language  # preselected from the device locale (or the saved choice)
         self.area_query = ""
         self.area_id: str | None = s.area_id
-        self.suggestions: list[AreaMatch] = []
+        self.suggestions: list[Suggestion] = []
         self.reminder = s.reminder if s.onboarded else "day_before"
-        self.time = s.reminder_time
+        self.time = app.time_text(s.reminder_time)  # as shown in the field: "7:00 PM", 「19:00」
         self.categories: set[str] = set(s.reminder_categories or [c.id for c in app.repo.category_list])
         self.error = ""
         if self.area_id and (area := app.repo.area(self.area_id)):
@@ -44,7 +52,8 @@ class OnboardingViewModel:
     def type_area(self, text: str) -> None:
         self.area_query = text
         self.error = ""
-        self.suggestions = self.app.repo.suggest_areas(text) if text.strip() else []
+        matches = self.app.repo.suggest_areas(text) if text.strip() else []
+        self.suggestions = [Suggestion(m.id, self.app.area_label(self.app.repo.area(m.id))) for m in matches]
         exact = self.app.repo.find_area_exact(text)
         self.area_id = exact.id if exact else None
 
@@ -61,19 +70,28 @@ class OnboardingViewModel:
     @property
     def area_name(self) -> str | None:
         area = self.app.repo.area(self.area_id)
-        return area.name if area else None
+        return self.app.area_label(area) if area else None
 
     def set_reminder(self, mode: str) -> None:
         if mode not in REMINDER_MODES:
             raise ValueError(f"reminder must be one of {REMINDER_MODES}, not {mode!r}")
-        if mode != self.reminder and mode in DEFAULT_TIMES and self.time == DEFAULT_TIMES.get(self.reminder):
-            self.time = DEFAULT_TIMES[mode]
+        default = DEFAULT_TIMES.get(self.reminder)
+        if mode != self.reminder and mode in DEFAULT_TIMES and default and self.parsed_time() == dt.time.fromisoformat(
+                default):
+            self.time = self.app.time_text(DEFAULT_TIMES[mode])
         self.reminder = mode
         self.error = ""
 
     def set_time(self, text: str) -> None:
         self.time = text.strip()
         self.error = ""
+
+    def parsed_time(self) -> dt.time | None:
+        """The typed time, read as this language writes it ("7:00 PM", 「19:00」, "오후 7:00")."""
+        return self.t.parse_time(self.time)
+
+    def time_label(self) -> str:
+        return self.t("Time, e.g. {example}", example=self.app.time_text("19:00"))
 
     def toggle_category(self, category_id: str, on: bool) -> None:
         (self.categories.add if on else self.categories.discard)(category_id)
@@ -85,8 +103,9 @@ class OnboardingViewModel:
             self.error = (self.t("No area called “{name}”; choose one from the list.", name=self.area_query)
                           if self.area_query.strip() else self.t("Choose your area to see your collection days."))
         elif self.step_name == "reminder" and self.reminder != "off":
-            if not valid_time(self.time):
-                self.error = self.t("“{value}” is not a time; write it as HH:MM, e.g. 19:00.", value=self.time)
+            if self.parsed_time() is None:
+                self.error = self.t("“{value}” is not a time; write it like {example}.", value=self.time,
+                                    example=self.app.time_text("19:00"))
             elif not self.categories:
                 self.error = self.t("Choose at least one kind of garbage, or turn reminders off.")
         return not self.error
@@ -116,7 +135,7 @@ class OnboardingViewModel:
         s.area_id = self.area_id
         s.reminder = self.reminder
         if self.reminder != "off":
-            s.reminder_time = self.time
+            s.reminder_time = self.parsed_time().strftime("%H:%M")
             every = {c.id for c in self.app.repo.category_list}
             s.reminder_categories = None if self.categories == every else sorted(self.categories)
         s.onboarded = True

@@ -7,7 +7,21 @@ import flet as ft
 from app.viewmodels.garbage import DayCell
 from app.viewmodels.routes import Route
 from app.views.theme import text_style
-from app.views.widgets import S, card, chip, chip_icon, day_card, heading, icon_button, text, warning
+from app.views.widgets import (
+    S,
+    card,
+    chip,
+    chip_icon,
+    day_card,
+    heading,
+    icon_button,
+    text,
+    unconfirmed,
+    warning,
+)
+
+# Horizontal space around the month grid: view padding, card margin and padding, cell spacing.
+_GRID_CHROME = 2 * 12 + 2 * 4 + 2 * 8 + 6 * 2
 
 
 def build(shell, r: Route) -> ft.View:
@@ -20,10 +34,11 @@ def build(shell, r: Route) -> ft.View:
     if warn:
         controls.append(warning(warn, ft.TextButton(t("Show the months the data covers"),
                                                     on_click=lambda e: shell.go_to_data_period())))
+    controls.extend(warning(note) for note in g.unreadable_notes())
     controls.append(ft.FilledTonalButton(t("Search: how do I throw this away?"), icon=ft.Icons.SEARCH,
                                          on_click=lambda e: shell.go("/garbage/search")))
     if vm.area is not None:
-        controls.append(text(t("Your area: {area}", area=vm.area.name), S.TITLE_MEDIUM))
+        controls.append(text(t("Your area: {area}", area=vm.area_label()), S.TITLE_MEDIUM))
         controls.extend(day_card(c) for c in g.day_cards())
         calendar = ft.Column(spacing=8)
         _fill_calendar(shell, calendar)
@@ -56,10 +71,12 @@ def _fill_calendar(shell, column: ft.Column) -> None:
     # The header (and its buttons) stays the same control across months, so a second click on
     # "Next month" never lands on a button that is being replaced.
     if not isinstance(column.data, dict):
-        title = ft.Text(g.month_title(), theme_style=S.TITLE_LARGE, weight=ft.FontWeight.BOLD)
-        header = ft.Row(alignment=ft.MainAxisAlignment.SPACE_BETWEEN, controls=[
+        # the title takes the room between the arrows and wraps there (long month names at 200 %)
+        title = ft.Text(g.month_title(), theme_style=S.TITLE_LARGE, weight=ft.FontWeight.BOLD,
+                        text_align=ft.TextAlign.CENTER)
+        header = ft.Row(alignment=ft.MainAxisAlignment.SPACE_BETWEEN, spacing=0, controls=[
             icon_button(ft.Icons.CHEVRON_LEFT, t("Previous month"), lambda e: move(-1)),
-            ft.Semantics(header=True, live_region=True, content=title),
+            ft.Semantics(header=True, live_region=True, expand=True, content=title),
             icon_button(ft.Icons.CHEVRON_RIGHT, t("Next month"), lambda e: move(1)),
         ])
         body = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
@@ -67,10 +84,13 @@ def _fill_calendar(shell, column: ft.Column) -> None:
         column.controls = [card(header, body, padding=8)]
     title, body = column.data["title"], column.data["body"]
     title.value = g.month_title()
+    scale = shell.vm.settings.text_scale
+    width = shell.page.width or 360
+    cell_width = (width - _GRID_CHROME) / 7
     names = ft.Row(spacing=2, controls=[
         ft.Container(expand=1, alignment=ft.Alignment.CENTER,
-                     content=ft.Text(n, theme_style=S.LABEL_MEDIUM, weight=ft.FontWeight.BOLD))
-        for n in g.weekday_names()
+                     content=ft.Text(n, theme_style=S.LABEL_MEDIUM, weight=ft.FontWeight.BOLD, no_wrap=True))
+        for n in g.weekday_names(cell_width, 12 * scale)  # CLDR's narrow names when the short ones do not fit
     ])
     grid = ft.Column(spacing=2, controls=[
         ft.Row(spacing=2, vertical_alignment=ft.CrossAxisAlignment.START, controls=[
@@ -83,13 +103,15 @@ def _fill_calendar(shell, column: ft.Column) -> None:
     if selected:
         parts.append(card(text(t.long_day(selected.day), S.TITLE_MEDIUM, weight=ft.FontWeight.BOLD),
                           ft.Row(wrap=True, spacing=8, run_spacing=8, controls=[chip(c) for c in selected.chips])
-                          if selected.chips else text(t("No collection"), S.BODY_LARGE)))
+                          if selected.chips else text(t("No collection"), S.BODY_LARGE),
+                          *([] if selected.confirmed else [unconfirmed(shell.vm.unconfirmed(selected.day))])))
     parts.append(ft.Column(spacing=4, controls=[text(t("Legend"), S.LABEL_LARGE), legend]))
     agenda = g.agenda()
     parts.append(card(heading(t("Collection days in {month}", month=g.month_title()), S.TITLE_MEDIUM), *[
         ft.Row(wrap=True, spacing=8, run_spacing=6, controls=[
             ft.Container(width=None, content=text(t.day(c.day), S.BODY_LARGE, weight=ft.FontWeight.W_600)),
-            *[chip(x, style=S.LABEL_MEDIUM) for x in c.chips]]) for c in agenda
+            *[chip(x, style=S.LABEL_MEDIUM) for x in c.chips],
+            *([] if c.confirmed else [unconfirmed(shell.vm.unconfirmed(c.day))])]) for c in agenda
     ] or [text(t("No collection"), S.BODY_LARGE)]))
     body.controls = parts
 
@@ -109,6 +131,8 @@ def _cell(shell, c: DayCell, refresh) -> ft.Control:
                 color=None if c.in_month else ft.Colors.ON_SURFACE_VARIANT),
         ft.Row(wrap=True, spacing=2, run_spacing=2, alignment=ft.MainAxisAlignment.CENTER,
                controls=[chip_icon(x) for x in c.chips]),
+        # outside the data period: a question mark (the cell's label says "not confirmed")
+        *([] if c.confirmed or not c.in_month else [ft.Icon(ft.Icons.HELP_OUTLINE, size=14, color="#5c3b00")]),
     ])
     box = ft.Container(content=content, padding=ft.Padding.symmetric(vertical=4), border=border, border_radius=6,
                        bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST if is_selected else None,
@@ -145,10 +169,14 @@ def build_search(shell, r: Route) -> ft.View:
         results.update()
 
     fill()
-    field = ft.TextField(label=t("Item name"), value=s.query, on_change=changed,
-                         prefix_icon=ft.Icons.SEARCH, text_style=text_style(shell.vm.settings.text_scale))
+    field = ft.TextField(label=t("Item name"), value=s.query, on_change=changed, prefix_icon=ft.Icons.SEARCH,
+                         text_style=text_style(shell.vm.settings.text_scale),
+                         label_style=text_style(shell.vm.settings.text_scale))
+    # room above the field for its floating label (it sits half outside the field, and the
+    # scrolling view would cut it off at large text sizes)
+    scale = shell.vm.settings.text_scale
     return ft.View(route=r.url, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, appbar=shell.appbar(t("Search"), actions=False), scroll=ft.ScrollMode.AUTO,
-                   padding=12, controls=[shell.banner_slot(), field,
+                   padding=12, controls=[shell.banner_slot(), ft.Container(padding=ft.Padding.only(top=8 * scale), content=field),
                                          ft.Semantics(live_region=True, content=summary), results])
 
 

@@ -17,6 +17,7 @@ def build(shell, r: Route) -> ft.View:
     if feed.validity_warning:
         controls.append(warning(feed.validity_warning, ft.TextButton(
             t("Show the months the data covers"), on_click=lambda e: shell.go_to_data_period())))
+    controls.extend(warning(note) for note in feed.unreadable)
     if feed.area_name:
         controls.append(text(t("Your area: {area}", area=feed.area_name), S.TITLE_MEDIUM))
         controls.extend(day_card(c) for c in feed.cards)

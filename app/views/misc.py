@@ -6,10 +6,11 @@ import flet as ft
 
 from app.viewmodels.routes import Route
 from app.views.widgets import S, card, notice_tile, text
+from core.i18n import N_
 
-SECTIONS = {"/handbook": ("Handbook", "The mother-and-child handbook"),
-            "/pay": ("Pay", "Payments and payslips"),
-            "/city": ("City", "City information and open data")}
+SECTIONS = {"/handbook": (N_("Handbook"), N_("The mother-and-child handbook")),
+            "/pay": (N_("Pay"), N_("Payments and payslips")),
+            "/city": (N_("City"), N_("City information and open data"))}
 
 
 def build_notifications(shell, r: Route) -> ft.View:
@@ -28,15 +29,10 @@ def build_notifications(shell, r: Route) -> ft.View:
 def build_coming_soon(shell, r: Route) -> ft.View:
     t = shell.vm.t
     title, what = SECTIONS[r.path]
-    # N_-style: the titles above are extracted through these t() calls
-    names = {"Handbook": t("Handbook"), "Pay": t("Pay"), "City": t("City")}
-    whats = {"The mother-and-child handbook": t("The mother-and-child handbook"),
-             "Payments and payslips": t("Payments and payslips"),
-             "City information and open data": t("City information and open data")}
-    return ft.View(route=r.url, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, appbar=shell.appbar(names[title]), navigation_bar=shell.navigation_bar(r),
+    return ft.View(route=r.url, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, appbar=shell.appbar(t(title)), navigation_bar=shell.navigation_bar(r),
                    padding=12, scroll=ft.ScrollMode.AUTO, controls=[
                        shell.banner_slot(),
                        card(ft.Icon(ft.Icons.CONSTRUCTION, size=40, color=ft.Colors.PRIMARY),
-                            text(whats[what], S.TITLE_MEDIUM, weight=ft.FontWeight.BOLD),
+                            text(t(what), S.TITLE_MEDIUM, weight=ft.FontWeight.BOLD),
                             text(t("Coming soon: this section is not built yet."), S.BODY_LARGE)),
                    ])

@@ -86,7 +86,7 @@ def _area(shell, ob: OnboardingViewModel, show_error) -> list[ft.Control]:
 
     def fill():
         suggestions.controls = [
-            ft.OutlinedButton(f"{m.name}（{m.reading}）", on_click=lambda e, i=m.id: pick(i))
+            ft.OutlinedButton(m.label, on_click=lambda e, i=m.id: pick(i))
             for m in ob.suggestions
         ]
         chosen.value = t("Selected: {area}", area=ob.area_name) if ob.area_name else ""
@@ -118,7 +118,7 @@ def _reminder(shell, ob: OnboardingViewModel) -> list[ft.Control]:
     t = shell.vm.t
     scale = shell.vm.settings.text_scale
     label = text_style(scale)
-    time_field = ft.TextField(label=t("Time (HH:MM)"), value=ob.time, width=200 * min(scale, 1.6),
+    time_field = ft.TextField(label=ob.time_label(), value=ob.time, width=220 * min(scale, 1.6),
                               on_change=lambda e: ob.set_time(e.control.value or ""), text_style=label,
                               disabled=ob.reminder == "off")
     checks = ft.Column(spacing=0, controls=[

@@ -42,7 +42,7 @@ def build(shell, r: Route) -> ft.View:
              ft.RadioGroup(value=str(vm.settings.text_scale), on_change=scale, content=ft.Column(spacing=0, controls=[
                  ft.Radio(value=str(s), label=f"{round(s * 100)}%", label_style=label) for s in TEXT_SCALES]))),
         card(heading(t("Area and reminders"), S.TITLE_MEDIUM),
-             text(t("Your area: {area}", area=area.name) if area else t("No area chosen"), S.BODY_LARGE),
+             text(t("Your area: {area}", area=vm.area_label(area)) if area else t("No area chosen"), S.BODY_LARGE),
              text(vm.reminder_description(), S.BODY_LARGE),
              ft.OutlinedButton(t("Set up again"), icon=ft.Icons.RESTART_ALT, on_click=lambda e: shell.restart_onboarding())),
         card(heading(t("Connection"), S.TITLE_MEDIUM),

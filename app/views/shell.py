@@ -37,6 +37,7 @@ class Shell:
         self.banner_slots: list[ft.Container] = []
         self.sync_slots: list[ft.Text] = []
         self._shown: list[str] = []  # urls of the views on screen
+        self._building: Route | None = None  # the route whose view is being built (see appbar)
         self._rendered_language = vm.language
         vm.subscribe(self._on_vm_change)
 
@@ -65,7 +66,7 @@ class Shell:
     def _on_route_change(self, e: ft.RouteChangeEvent) -> None:
         self.render()
 
-    async def _on_view_pop(self, e: ft.ViewPopEvent) -> None:
+    async def _on_view_pop(self, e: ft.ViewPopEvent | None = None) -> None:
         routes = stack(self.route)
         target = routes[-2].url if len(routes) > 1 else "/"
         await self.page.push_route(target)
@@ -101,8 +102,10 @@ class Shell:
         self.sync_slots = []
         self.page.title = self.vm.t("Machi")
         self.page.views.clear()
-        for r in routes:
+        for i, r in enumerate(routes):
+            self._building = r if i > 0 else None  # a view above another gets a Back button
             self.page.views.append(self.build_view(r))
+        self._building = None
         self.page.update()
 
     def build_view(self, r: Route) -> ft.View:
@@ -124,7 +127,9 @@ class Shell:
         return ft.NavigationBar(
             selected_index=TABS.index(r.path) if r.path in TABS else 0,
             label_behavior=ft.NavigationBarLabelBehavior.ALWAYS_SHOW,
-            destinations=[ft.NavigationBarDestination(icon=i, selected_icon=s, label=label) for i, s, label in items],
+            # the label is always shown: no tooltip (it would linger over the screen after a tap)
+            destinations=[ft.NavigationBarDestination(icon=i, selected_icon=s, label=label, tooltip="")
+                          for i, s, label in items],
             on_change=lambda e: self.go(TABS[e.control.selected_index]),
         )
 
@@ -138,7 +143,11 @@ class Shell:
                                lambda e: self.go("/notifications"), badge=str(count) if count else None)
             acts = [bell,
                     icon_button(ft.Icons.SETTINGS_OUTLINED, t("Settings"), lambda e: self.go("/settings"))]
-        return ft.AppBar(title=ft.Text(title, theme_style=ft.TextThemeStyle.TITLE_LARGE), actions=acts)
+        # Back is ours, not Flutter's implied button, so its spoken name and tooltip are translated
+        leading = (icon_button(ft.Icons.ARROW_BACK, t("Back"), self._on_view_pop)
+                   if self._building is not None else None)
+        return ft.AppBar(title=ft.Text(title, theme_style=ft.TextThemeStyle.TITLE_LARGE), actions=acts,
+                         leading=leading, automatically_imply_leading=False)
 
     # ------------------------------------------------------------------ banners
     def banner_slot(self) -> ft.Container:

@@ -63,7 +63,16 @@ def day_card(c: DayCard) -> ft.Control:
         body.append(ft.Row(wrap=True, spacing=8, run_spacing=8, controls=[chip(x) for x in c.chips]))
     else:
         body.append(text(c.empty_text, S.BODY_LARGE, italic=True))
+    if c.unconfirmed:
+        body.append(unconfirmed(c.unconfirmed))
     return card(*body)
+
+
+def unconfirmed(note: str, style: ft.TextThemeStyle = S.BODY_MEDIUM) -> ft.Control:
+    """"not confirmed": an icon AND the words (outside the period the city's data covers)."""
+    return ft.Row(tight=True, spacing=4, wrap=True, controls=[
+        ft.Icon(ft.Icons.HELP_OUTLINE, size=18, color="#5c3b00"),
+        ft.Text(note, theme_style=style, color="#5c3b00", italic=True)])
 
 
 def warning(message: str, action: ft.Control | None = None) -> ft.Control:

@@ -79,7 +79,10 @@ def bench_search(queries: int = 2000, stemmed: bool = False) -> None:
         index.search(q, 10)
         times.append((time.perf_counter() - t) * 1000)
     times.sort()
-    p = lambda f: times[min(len(times) - 1, int(f * len(times)))]
+
+    def p(f: float) -> float:
+        return times[min(len(times) - 1, int(f * len(times)))]
+
     console.print(f"search ({what}): {len(g.items)} items, index built in {build:.2f} s; {queries} queries: "
                   f"p50 {p(0.50):.2f} ms, p90 {p(0.90):.2f} ms, p99 {p(0.99):.2f} ms, max {times[-1]:.2f} ms "
                   f"(goal p99 < 5 ms)")

@@ -128,7 +128,7 @@ class SearchIndex:
                 best[n] = Hit(self.items[n], tier, score, key, n)
 
         def scan(query_key: str, keys: list[str], owners: list[int]) -> None:
-            for key, n in zip(keys, owners):
+            for key, n in zip(keys, owners, strict=True):
                 if query_key not in key:
                     continue
                 tier = EXACT if key == query_key else PREFIX if key.startswith(query_key) else SUBSTRING

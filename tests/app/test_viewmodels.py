@@ -11,14 +11,13 @@ import pytest
 from app.services.backend import DeviceCredentials, InboxItem
 from app.services.config import AppConfig, ConfigError
 from app.services.settings import KEY, MemoryStore, Settings, SettingsRepository
-from app.viewmodels.app import language_from_locales
 from app.viewmodels.colors import AA_NORMAL, accessible_pair, contrast
 from app.viewmodels.garbage import GarbageViewModel, SearchViewModel
 from app.viewmodels.onboarding import OnboardingViewModel
 from app.viewmodels.routes import Route, parse_route, stack
 from core.city import load_city
 from core.garbage import service
-from core.i18n import Translator
+from core.i18n import Translator, first_language
 from tests.app.conftest import TODAY, closed_port_url, make_vm
 
 CITY = load_city("matsusaka")
@@ -59,7 +58,7 @@ def test_config_from_env_names_the_bad_variable():
     (["fil-PH"], "tl"), ([], "en"), (["de-DE"], "en"),
 ])
 def test_language_is_preselected_from_the_device_locales(locales, lang):
-    assert language_from_locales(locales) == lang
+    assert first_language(locales) == lang
 
 
 # ----------------------------------------------------------------------------- routes
@@ -111,16 +110,16 @@ async def test_onboarding_offline_saves_everything_and_keeps_registration_pendin
     assert ob.next() and ob.step_name == "area"
     assert not ob.next() and ob.error == vm.t("Choose your area to see your collection days.")
     ob.type_area("asahi")
-    assert "旭ヶ丘" in [m.name for m in ob.suggestions]
+    assert "旭ヶ丘" in [m.label for m in ob.suggestions]
     ob.type_area("xyzzy")
     assert not ob.next() and "xyzzy" in ob.error
     ob.pick_area(AREA.id)
     assert ob.area_name == "旭ヶ丘" and ob.next() and ob.step_name == "reminder"
-    ob.set_time("7pm")
-    assert not await ob.finish() and "7pm" in ob.error
+    ob.set_time("half past seven")
+    assert not await ob.finish() and "half past seven" in ob.error
     ob.set_time("19:00")
     ob.set_reminder("same_day")
-    assert ob.time == "07:00"  # the default time follows the choice
+    assert ob.time == "7:00"  # the default time follows the choice, in Babel's Japanese short format
     ob.toggle_category("bottles", False)
     assert await ob.finish()
     s = SettingsRepository(store)
@@ -138,7 +137,9 @@ async def test_registration_is_retried_when_the_backend_is_back(repo, backend_tr
     offline = make_vm(repo, store, base_url=closed_port_url())
     await offline.load(["ja-JP"])
     ob = OnboardingViewModel(offline)
-    ob.next(); ob.pick_area(AREA.id); ob.next()
+    ob.next()
+    ob.pick_area(AREA.id)
+    ob.next()
     assert await ob.finish()
     assert offline.settings.registration_pending
     # the app starts again, now with the backend reachable

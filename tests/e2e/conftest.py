@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402 (after the importorskip)
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("MACHI_CHROMIUM", "/usr/bin/chromium")

@@ -74,7 +74,7 @@ def test_search_deep_link_in_portuguese(open_app):
     result = page.get_by_role("button", name=re.compile("^" + re.escape(f"{hit['name']} {hit['category']}")))
     expect(result.first).to_be_visible()
     app.screenshot("search-petto-pt_BR")
-    page.get_by_role("button", name="Back").click()
+    page.get_by_role("button", name=t("Back"), exact=True).click()
     expect(page.get_by_role("tab", name=t("Garbage"))).to_have_attribute("aria-selected", "true")
 
 

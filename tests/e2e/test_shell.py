@@ -32,7 +32,7 @@ def test_switching_the_language_changes_the_visible_texts(open_app):
     expect(page.get_by_role("heading", name=ja("Text size"), exact=True)).to_have_count(0)
     page.get_by_role("radio", name="português (Brasil)").click()
     expect(page.get_by_role("heading", name=pt("Text size"), exact=True)).to_be_visible()
-    page.get_by_role("button", name="Back").click()
+    page.get_by_role("button", name=pt("Back"), exact=True).click()
     expect(page.get_by_role("tab", name=pt("Garbage"))).to_be_visible()
     burnable = service.category_name(CITY, CITY.garbage.category("burnable"), "pt_BR")
     expect(page.get_by_text(burnable, exact=False).first).to_be_visible()

@@ -755,6 +755,15 @@ def _evaluate(birth, given, *, on, sex, conditions, strict) -> list[Dose]:
                 )
             ):
                 cands[id(other)] = candidate(other)
+    for (
+        d
+    ) in out:  # every date field is a date (the CLI contract): the vaccine's own window where none applies
+        v = by_id[d.vaccine]
+        start, until = age_date(birth, v["eligible"]["from"]), age_date(birth, v["eligible"]["until"])
+        d.earliest = d.earliest or start
+        d.eligible_until = d.eligible_until or max(until, d.earliest)
+        d.recommended_from = d.recommended_from or d.earliest
+        d.recommended_to = d.recommended_to or max(d.eligible_until, d.recommended_from)
     order = {vid: i for i, vid in enumerate(vaccine_ids())}
     out.sort(key=lambda d: (order[d.vaccine], d.dose))
     return out

@@ -1,0 +1,525 @@
+"""The Handbook tab: children, records with validation, the vaccination timeline, growth charts,
+reminders, export/import and a printable summary.  No Flet here (tested in tests/app).
+
+The handbook is one document in the encrypted vault (app/services/vault.py): it never leaves the
+phone except as an export the parent makes.  Reminders go to the backend as codes only: a random
+per-child key, a vaccine id and a dose number (no name, no birth date).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from app.services.vault import Vault, VaultError
+from app.viewmodels.app import AppViewModel
+from core.handbook import fhir, growth, schedule
+from core.handbook.model import Child, Handbook, HandbookError, Measurement, Vaccination, load_handbook
+from core.i18n import N_
+
+log = logging.getLogger("machi.app")
+DOC = "handbook"
+REMINDER_PREFIX = "hb:"
+REMINDER_HOUR_UTC = 0  # 09:00 in Japan
+REMINDER_HORIZON_DAYS = 400
+STATUS_LABELS = {
+    "done": N_("Done"),
+    "due": N_("Due now"),
+    "upcoming": N_("Upcoming"),
+    "overdue": N_("Overdue"),
+    "ineligible": N_("Not routine"),
+}
+STATUS_ICONS = {
+    "done": "check",
+    "due": "bell",
+    "upcoming": "clock",
+    "overdue": "warning",
+    "ineligible": "block",
+}
+MEASURE_LABELS = {
+    "weight": N_("Weight (kg)"),
+    "height": N_("Length / height (cm)"),
+    "head": N_("Head circumference (cm)"),
+}
+PROTECTION_TEXT = {
+    "secure_storage": N_("Encrypted on this device; the key is kept in the phone's secure storage."),
+    "browser": N_(
+        "Encrypted in this browser. Anyone who can use this browser profile could open it: "
+        "export a copy and prefer the phone app."
+    ),
+    "none": N_("Encrypted, but this device has no secure key storage: the key is stored next to the data."),
+}
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    id: str
+    name: str
+    age: str
+    next_due: str
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    vaccine: str
+    dose: int
+    status: str
+    status_label: str
+    date: str
+    reason: str
+    label: str  # for screen readers: everything in one sentence
+
+
+@dataclass(frozen=True)
+class ChartData:
+    measure: str
+    title: str
+    curves: list[tuple[int, list[tuple[float, float]]]]  # (percentile, [(months, value)])
+    points: list[tuple[float, float]]
+    min_y: float
+    max_y: float
+    max_x: float
+    summary: str  # text alternative: the latest point and its band
+
+
+@dataclass
+class FormResult:
+    errors: dict[str, str]
+    confirm: list[str]  # unusual values that need the parent's confirmation
+    ok: bool = False
+
+
+class HandbookViewModel:
+    def __init__(self, app: AppViewModel, open_vault: Callable[[], Awaitable[Vault]]):
+        self.app = app
+        self._open_vault = open_vault
+        self.vault: Vault | None = None
+        self.book = Handbook()
+        self.loaded = False
+        self.load_error: str | None = None  # stored data unreadable: shown, and never overwritten
+        self.reminder_state: str | None = None
+
+    @property
+    def t(self):
+        return self.app.t
+
+    def today(self) -> dt.date:
+        return self.app.clock.today()
+
+    # ------------------------------------------------------------------ storage
+    async def load(self) -> None:
+        try:
+            self.vault = await self._open_vault()
+            raw = await self.vault.load(DOC)
+            self.book = load_handbook(raw) if raw is not None else Handbook()
+            self.load_error = None
+        except (VaultError, HandbookError) as exc:
+            log.warning("handbook not readable: %s", type(exc).__name__)  # no content in logs
+            self.load_error = self.t(
+                "The stored handbook cannot be read ({reason}). It was left untouched.", reason=str(exc)
+            )
+        self.loaded = True
+
+    async def _save(self) -> None:
+        if self.load_error or self.vault is None:
+            raise VaultError("the stored handbook could not be read; not overwritten")
+        await self.vault.save(DOC, self.book.to_dict())
+
+    def protection_text(self) -> str:
+        return self.t(PROTECTION_TEXT[self.vault.protection]) if self.vault else ""
+
+    # ------------------------------------------------------------------ parsing helpers
+    def _date(self, text: str, field: str, errors: dict[str, str], *, birth: dt.date | None = None):
+        value = (text or "").strip().replace("/", "-").replace(".", "-")
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            errors[field] = self.t("Write the date as YYYY-MM-DD (for example 2025-07-31).")
+            return None
+        if day > self.today():
+            errors[field] = self.t("The date is in the future.")
+            return None
+        if birth and day < birth:
+            errors[field] = self.t("The date is before the birth.")
+            return None
+        return day
+
+    def _number(self, text: str, field: str, errors: dict[str, str]) -> float | None:
+        value = (text or "").strip().replace(",", ".")
+        if not value:
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            errors[field] = self.t("“{value}” is not a number.", value=text)
+            return None
+        return number
+
+    # ------------------------------------------------------------------ children
+    def children(self) -> list[ChildRow]:
+        rows = []
+        for c in self.book.children:
+            nxt = self.next_due_text(c.id)
+            rows.append(ChildRow(c.id, c.name, self.age_text(c), nxt))
+        return rows
+
+    def age_text(self, c: Child) -> str:
+        from core.handbook.dates import months_old
+
+        months = months_old(c.birth_date, self.today())
+        years, rest = divmod(months, 12)
+        if years:
+            return self.t("{years} y {months} m", years=years, months=rest)
+        return self.t("{months} months", months=months)
+
+    async def add_child(self, name: str, sex: str, birth: str) -> FormResult:
+        errors: dict[str, str] = {}
+        if not (name or "").strip():
+            errors["name"] = self.t("Enter a name (a nickname is enough).")
+        if sex not in ("male", "female"):
+            errors["sex"] = self.t("Choose girl or boy (the growth curves differ).")
+        day = self._date(birth, "birth", errors)
+        if errors:
+            return FormResult(errors, [])
+        child = Child(name=name.strip(), sex=sex, birth_date=day)
+        self.book.children.append(child)
+        try:
+            await self._save()
+        except VaultError as exc:
+            self.book.children.remove(child)
+            return FormResult({"form": str(exc)}, [])
+        return FormResult({}, [], ok=True)
+
+    def child(self, child_id: str) -> Child | None:
+        try:
+            return self.book.child(child_id)
+        except KeyError:
+            return None
+
+    # ------------------------------------------------------------------ vaccinations
+    def vaccine_choices(self) -> list[tuple[str, str]]:
+        return [(v, schedule.vaccine_name(v, self.t)) for v in schedule.vaccine_ids()]
+
+    async def add_vaccination(
+        self,
+        child_id: str,
+        vaccine: str,
+        dose: str,
+        date: str,
+        *,
+        product: str = "",
+        lot: str = "",
+        clinic: str = "",
+    ) -> FormResult:
+        c = self.child(child_id)
+        errors: dict[str, str] = {}
+        if c is None:
+            return FormResult({"form": self.t("This child is not in the handbook.")}, [])
+        if vaccine not in schedule.vaccine_ids():
+            errors["vaccine"] = self.t("Choose a vaccine.")
+        try:
+            n = int((dose or "").strip())
+            if not 1 <= n <= 6:
+                raise ValueError
+        except ValueError:
+            errors["dose"] = self.t("The dose is a number from 1 to 6.")
+            n = 0
+        day = self._date(date, "date", errors, birth=c.birth_date)
+        if errors:
+            return FormResult(errors, [])
+        record = Vaccination(
+            vaccine=vaccine,
+            dose=n,
+            date=day,
+            product=product.strip() or None,
+            lot=lot.strip(),
+            clinic=clinic.strip(),
+        )
+        try:
+            schedule.validate(c.birth_date, [*c.given(), record.given()], on=self.today())
+        except schedule.ScheduleError as exc:
+            return FormResult({"form": self.t("This dose cannot be recorded: {reason}", reason=str(exc))}, [])
+        c.vaccinations.append(record)
+        try:
+            await self._save()
+        except VaultError as exc:
+            c.vaccinations.remove(record)
+            return FormResult({"form": str(exc)}, [])
+        await self._sync_reminders_quietly()
+        return FormResult({}, [], ok=True)
+
+    def plan(self, child_id: str) -> list[schedule.Dose]:
+        c = self.child(child_id)
+        if c is None:
+            return []
+        return schedule.plan(c.birth_date, c.given(), self.today(), sex=c.sex, conditions=set(c.conditions))
+
+    def timeline(self, child_id: str) -> list[TimelineRow]:
+        rows = []
+        for d in self.plan(child_id):
+            if d.alternative_to and d.vaccine == "rota5":
+                continue  # the other rotavirus product is mentioned in rota1's reason
+            name = schedule.vaccine_name(d.vaccine, self.t)
+            status = self.t(STATUS_LABELS[d.status])
+            day = d.given or d.proposed
+            date = self.t.long_day(day) if day else ""
+            reason = d.reason.render(self.t)
+            label = self.t(
+                "{vaccine}, dose {dose}: {status}. {reason}",
+                vaccine=name,
+                dose=d.dose,
+                status=status,
+                reason=reason,
+            )
+            rows.append(TimelineRow(name, d.dose, d.status, status, date, reason, label))
+        return rows
+
+    def next_due(self, child_id: str) -> schedule.Dose | None:
+        return schedule.next_due(self.plan(child_id))
+
+    def next_due_text(self, child_id: str) -> str:
+        d = self.next_due(child_id)
+        if d is None:
+            return self.t("No vaccination is planned.")
+        return self.t(
+            "Next: {vaccine}, dose {dose}, {date}. {reason}",
+            vaccine=schedule.vaccine_name(d.vaccine, self.t),
+            dose=d.dose,
+            date=self.t.long_day(d.proposed),
+            reason=d.reason.render(self.t),
+        )
+
+    # ------------------------------------------------------------------ growth
+    async def add_measurement(
+        self,
+        child_id: str,
+        date: str,
+        weight_kg: str = "",
+        height_cm: str = "",
+        head_cm: str = "",
+        *,
+        confirmed: bool = False,
+    ) -> FormResult:
+        c = self.child(child_id)
+        if c is None:
+            return FormResult({"form": self.t("This child is not in the handbook.")}, [])
+        errors: dict[str, str] = {}
+        day = self._date(date, "date", errors, birth=c.birth_date)
+        values = {
+            "weight": self._number(weight_kg, "weight", errors),
+            "height": self._number(height_cm, "height", errors),
+            "head": self._number(head_cm, "head", errors),
+        }
+        if not errors and all(v is None for v in values.values()):
+            errors["form"] = self.t("Enter a weight, a length/height or a head circumference.")
+        if errors:
+            return FormResult(errors, [])
+        months = growth.age_months(c.birth_date, day)
+        confirm = []
+        for measure, value in values.items():
+            if value is None:
+                continue
+            verdict = growth.plausibility(measure, c.sex, months, value)
+            if verdict == "impossible":
+                errors[measure] = self.t(
+                    "{value} is not possible at this age. Check the number and the unit.", value=f"{value:g}"
+                )
+            elif verdict == "unusual":
+                confirm.append(
+                    self.t(
+                        "{measure}: {value} is far outside the usual range for this age.",
+                        measure=self.t(MEASURE_LABELS[measure]),
+                        value=f"{value:g}",
+                    )
+                )
+        if errors:
+            return FormResult(errors, [])
+        if confirm and not confirmed:
+            return FormResult({}, confirm)
+        record = Measurement(
+            date=day, weight_kg=values["weight"], height_cm=values["height"], head_cm=values["head"]
+        )
+        c.growth.append(record)
+        c.growth.sort(key=lambda m: m.date)
+        try:
+            await self._save()
+        except VaultError as exc:
+            c.growth.remove(record)
+            return FormResult({"form": str(exc)}, [])
+        return FormResult({}, [], ok=True)
+
+    def chart(self, child_id: str, measure: str) -> ChartData:
+        c = self.child(child_id)
+        assert c is not None
+        field = {"weight": "weight_kg", "height": "height_cm", "head": "head_cm"}[measure]
+        points = [
+            (round(growth.age_months(c.birth_date, m.date), 2), getattr(m, field))
+            for m in c.growth
+            if getattr(m, field) is not None
+        ]
+        age_now = growth.age_months(c.birth_date, self.today())
+        top = growth.max_months(measure, c.sex)
+        span = min(top, max(12.0, (int(max([age_now] + [p[0] for p in points])) // 6 + 1) * 6.0))
+        table = growth.curves(measure, c.sex, span, step=0.5 if span <= 24 else 1.0)
+        curves = [(p, [(m, v[i]) for m, v in table]) for i, p in enumerate(growth.PERCENTILES)]
+        values = [v for _, line in curves for _, v in line] + [y for _, y in points]
+        summary = self.t("No measurement yet.")
+        inside = [p for p in points if p[0] <= span]
+        if inside:
+            x, y = inside[-1]
+            try:
+                band = growth.band(measure, c.sex, x, y)
+            except growth.GrowthError:
+                band = "?"
+            summary = self.t(
+                "Latest: {value} at {months} months, percentile band {band}.",
+                value=f"{y:g}",
+                months=f"{x:.1f}",
+                band=band,
+            )
+        return ChartData(
+            measure,
+            self.t(MEASURE_LABELS[measure]),
+            curves,
+            inside,
+            min(values) * 0.95,
+            max(values) * 1.05,
+            span,
+            summary,
+        )
+
+    # ------------------------------------------------------------------ reminders
+    def reminder_items(self) -> list[dict]:
+        """``{occurrence_key, send_at, template, params}`` for every child with reminders on: codes only."""
+        items = []
+        today = self.today()
+        for c in self.book.children:
+            if not c.reminders:
+                continue
+            for d in schedule.plan(c.birth_date, c.given(), today, sex=c.sex, conditions=set(c.conditions)):
+                if d.status not in ("due", "upcoming") or d.proposed is None or d.alternative_to == "rota1":
+                    continue
+                day = max(d.proposed, today + dt.timedelta(days=1))
+                if (day - today).days > REMINDER_HORIZON_DAYS:
+                    continue
+                send_at = dt.datetime.combine(day, dt.time(REMINDER_HOUR_UTC), tzinfo=dt.UTC)
+                items.append(
+                    {
+                        "occurrence_key": f"{REMINDER_PREFIX}{c.reminder_key}:{d.vaccine}:{d.dose}",
+                        "send_at": send_at.isoformat().replace("+00:00", "Z"),
+                        "template": "vaccination_due",
+                        "params": {"vaccine": d.vaccine, "dose": d.dose},
+                    }
+                )
+        return items
+
+    async def set_reminders(self, child_id: str, on: bool) -> str:
+        c = self.child(child_id)
+        if c is None:
+            return ""
+        c.reminders = on
+        try:
+            await self._save()
+        except VaultError as exc:
+            c.reminders = not on
+            return str(exc)
+        return await self.sync_reminders()
+
+    async def sync_reminders(self) -> str:
+        """Replace this feature's reminders on the backend, keeping every other feature's."""
+        app = self.app
+        creds = app._creds()
+        if app.client is None or creds is None:
+            self.reminder_state = self.t("Reminders will be set when the app is connected.")
+            return self.reminder_state
+        try:
+            current = await app.client.get_reminders(creds)
+            keep = [
+                {k: r[k] for k in ("occurrence_key", "send_at", "template", "params")}
+                for r in current
+                if not str(r.get("occurrence_key", "")).startswith(REMINDER_PREFIX)
+            ]
+            await app.client.put_reminders(creds, keep + self.reminder_items())
+        except Exception as exc:  # noqa: BLE001 - offline or refused: say so, keep the setting
+            log.info("handbook reminders not synced: %s", type(exc).__name__)
+            self.reminder_state = self.t("Reminders could not be sent to the server; they will be retried.")
+            return self.reminder_state
+        self.reminder_state = self.t("Reminders are set.")
+        return self.reminder_state
+
+    async def _sync_reminders_quietly(self) -> None:
+        if any(c.reminders for c in self.book.children):
+            await self.sync_reminders()
+
+    # ------------------------------------------------------------------ export / import
+    def export_json(self) -> bytes:
+        return (self.book.to_json() + "\n").encode()
+
+    def export_fhir(self) -> bytes:
+        return (json.dumps(fhir.to_bundle(self.book), ensure_ascii=False, indent=1) + "\n").encode()
+
+    async def import_bytes(self, data: bytes) -> str | None:
+        """Replace the handbook with an exported file (JSON or FHIR); an error message, or None."""
+        try:
+            raw = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            return self.t(
+                "The file is not a handbook export ({reason}). Nothing was changed.", reason=str(exc)
+            )
+        try:
+            if isinstance(raw, dict) and raw.get("resourceType") == "Bundle":
+                book = fhir.from_bundle(raw, today=self.today())
+            else:
+                book = load_handbook(raw, today=self.today())
+        except HandbookError as exc:
+            return self.t("The file cannot be imported: {reason}. Nothing was changed.", reason=str(exc))
+        previous = self.book
+        self.book = book
+        try:
+            await self._save()
+        except VaultError as exc:
+            self.book = previous
+            return str(exc)
+        return None
+
+    def summary_html(self, child_id: str) -> str:
+        """A print-ready page: the child's vaccinations, schedule and growth records."""
+        c = self.child(child_id)
+        assert c is not None
+        t, e = self.t, html.escape
+        rows = "".join(
+            f"<tr><td>{e(r.vaccine)}</td><td>{r.dose}</td><td>{e(r.status_label)}</td>"
+            f"<td>{e(r.date)}</td><td>{e(r.reason)}</td></tr>"
+            for r in self.timeline(child_id)
+        )
+        given = "".join(
+            f"<tr><td>{e(schedule.vaccine_name(v.vaccine, t))}</td><td>{v.dose}</td>"
+            f"<td>{e(t.long_day(v.date))}</td><td>{e(v.product or '')}</td><td>{e(v.lot)}</td>"
+            f"<td>{e(v.clinic)}</td></tr>"
+            for v in sorted(c.vaccinations, key=lambda v: v.date)
+        )
+        meas = "".join(
+            f"<tr><td>{e(t.long_day(m.date))}</td><td>{'' if m.weight_kg is None else m.weight_kg}</td>"
+            f"<td>{'' if m.height_cm is None else m.height_cm}</td>"
+            f"<td>{'' if m.head_cm is None else m.head_cm}</td></tr>"
+            for m in c.growth
+        )
+        lang = self.app.language.replace("_", "-").split("@")[0]
+        return (
+            f'<!doctype html><html lang="{e(lang)}"><meta charset="utf-8"><title>{e(c.name)}</title>'
+            "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;width:100%;"
+            "margin-bottom:1.5em}td,th{border:1px solid #444;padding:4px;text-align:left}"
+            "@media print{a{display:none}}</style>"
+            f"<h1>{e(c.name)}</h1><p>{e(t('Born {date}', date=t.long_day(c.birth_date)))}</p>"
+            f"<h2>{e(t('Vaccinations given'))}</h2><table><tr><th>{e(t('Vaccine'))}</th><th>{e(t('Dose'))}</th>"
+            f"<th>{e(t('Date'))}</th><th>{e(t('Product'))}</th><th>{e(t('Lot'))}</th><th>{e(t('Clinic'))}</th>"
+            f"</tr>{given}</table><h2>{e(t('Schedule'))}</h2><table><tr><th>{e(t('Vaccine'))}</th>"
+            f"<th>{e(t('Dose'))}</th><th>{e(t('Status'))}</th><th>{e(t('Date'))}</th><th>{e(t('Reason'))}</th>"
+            f"</tr>{rows}</table><h2>{e(t('Growth'))}</h2><table><tr><th>{e(t('Date'))}</th>"
+            f"<th>{e(t(MEASURE_LABELS['weight']))}</th><th>{e(t(MEASURE_LABELS['height']))}</th>"
+            f"<th>{e(t(MEASURE_LABELS['head']))}</th></tr>{meas}</table></html>"
+        )

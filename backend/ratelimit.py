@@ -26,8 +26,14 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class RateLimiter:
-    def __init__(self, *, burst: int, per_second: float, max_keys: int = 100_000,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        *,
+        burst: int,
+        per_second: float,
+        max_keys: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         """Up to ``burst`` requests at once, refilled at ``per_second`` tokens a second."""
         if burst < 1 or per_second <= 0 or max_keys < 1:
             raise ValueError("a rate limit needs burst >= 1, per_second > 0 and max_keys >= 1")
@@ -77,7 +83,9 @@ class RateLimiter:
 
     def _error(self, what: str, tokens: float) -> ApiError:
         retry = self._retry_after(tokens)
-        return ApiError(429, "rate_limited", f"too many {what}; retry in {retry} s", headers={"Retry-After": str(retry)})
+        return ApiError(
+            429, "rate_limited", f"too many {what}; retry in {retry} s", headers={"Retry-After": str(retry)}
+        )
 
     def __len__(self) -> int:
         return len(self._buckets)
@@ -96,14 +104,16 @@ def parse_networks(value: str | Iterable[str]) -> tuple[Network, ...]:
         try:
             out.append(ipaddress.ip_network(item, strict=False))
         except ValueError:
-            raise ValueError(f"{item!r} is not an IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)") from None
+            raise ValueError(
+                f"{item!r} is not an IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)"
+            ) from None
     return tuple(out)
 
 
 def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     text = text.strip()
     if text.startswith("[") and "]" in text:  # [v6]:port
-        text = text[1:text.index("]")]
+        text = text[1 : text.index("]")]
     elif text.count(":") == 1:  # v4:port
         text = text.split(":")[0]
     try:

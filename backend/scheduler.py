@@ -22,8 +22,12 @@ from backend.settings import Settings
 log = logging.getLogger("machi.backend")
 
 # Devices first: removing a device removes its rows elsewhere, which the later jobs then need not.
-DOMAINS = ("backend.devices.scheduled", "backend.reminders.scheduled", "backend.delivery.scheduled",
-           "backend.admin.scheduled")
+DOMAINS = (
+    "backend.devices.scheduled",
+    "backend.reminders.scheduled",
+    "backend.delivery.scheduled",
+    "backend.admin.scheduled",
+)
 
 
 @dataclass(frozen=True)
@@ -37,9 +41,11 @@ JOBS: dict[str, Job] = {}
 
 def job(name: str):
     """Register a domain's periodic function under ``name``."""
+
     def register(fn: Callable[..., int]) -> Callable[..., int]:
         JOBS[name] = Job(name, fn)
         return fn
+
     return register
 
 

@@ -16,5 +16,8 @@ from backend.settings import Settings
 def purge_audit(*, db_session: Session, settings: Settings, now: dt.datetime) -> int:
     """Delete audit entries written more than MACHI_RETENTION_AUDIT_DAYS before ``now``."""
     t = AuditEntry.__table__
-    return delete_in_chunks(db_session=db_session, table=t,
-                            condition=t.c.at < now - dt.timedelta(days=settings.retention_audit_days))
+    return delete_in_chunks(
+        db_session=db_session,
+        table=t,
+        condition=t.c.at < now - dt.timedelta(days=settings.retention_audit_days),
+    )

@@ -26,21 +26,24 @@ def _days(now: dt.datetime, days: int) -> dt.datetime:
 def purge_outbox(*, db_session: Session, settings: Settings, now: dt.datetime) -> int:
     """Delete outbox rows (and their attempts) that expired MACHI_RETENTION_OUTBOX_DAYS before ``now``."""
     t = OutboxRow.__table__
-    return delete_in_chunks(db_session=db_session, table=t,
-                            condition=t.c.expires_at < _days(now, settings.retention_outbox_days))
+    return delete_in_chunks(
+        db_session=db_session, table=t, condition=t.c.expires_at < _days(now, settings.retention_outbox_days)
+    )
 
 
 @job("delivery_attempts")
 def purge_attempts(*, db_session: Session, settings: Settings, now: dt.datetime) -> int:
     """Delete delivery attempts older than MACHI_RETENTION_ATTEMPTS_DAYS."""
     t = DeliveryAttempt.__table__
-    return delete_in_chunks(db_session=db_session, table=t,
-                            condition=t.c.at < _days(now, settings.retention_attempts_days))
+    return delete_in_chunks(
+        db_session=db_session, table=t, condition=t.c.at < _days(now, settings.retention_attempts_days)
+    )
 
 
 @job("inbox")
 def purge_inbox(*, db_session: Session, settings: Settings, now: dt.datetime) -> int:
     """Delete inbox items delivered more than MACHI_RETENTION_INBOX_DAYS before ``now``."""
     t = InboxItem.__table__
-    return delete_in_chunks(db_session=db_session, table=t,
-                            condition=t.c.created_at < _days(now, settings.retention_inbox_days))
+    return delete_in_chunks(
+        db_session=db_session, table=t, condition=t.c.created_at < _days(now, settings.retention_inbox_days)
+    )

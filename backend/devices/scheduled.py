@@ -22,5 +22,9 @@ from backend.settings import Settings
 def remove_stale_devices(*, db_session: Session, settings: Settings, now: dt.datetime) -> int:
     """Remove the devices last seen more than MACHI_RETENTION_DEVICE_DAYS before ``now``."""
     cutoff = now - dt.timedelta(days=settings.retention_device_days)
-    return delete_in_chunks(db_session=db_session, table=Device.__table__,
-                            condition=Device.__table__.c.last_seen_at < cutoff, chunk=500)
+    return delete_in_chunks(
+        db_session=db_session,
+        table=Device.__table__,
+        condition=Device.__table__.c.last_seen_at < cutoff,
+        chunk=500,
+    )

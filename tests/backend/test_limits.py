@@ -67,8 +67,9 @@ def test_a_burst_of_300_registrations_from_one_address_passes(db_url, tmp_path, 
 def test_a_script_cannot_register_thousands():
     defaults = Settings()
     clock = Clock()
-    limiter = RateLimiter.per_hour(burst=defaults.rate_register_burst, per_hour=defaults.rate_register_per_hour,
-                                   clock=clock)
+    limiter = RateLimiter.per_hour(
+        burst=defaults.rate_register_burst, per_hour=defaults.rate_register_per_hour, clock=clock
+    )
     accepted = 0
     for _ in range(20_000):  # a script trying 20,000 registrations in an hour from one address
         clock.now += 3600 / 20_000
@@ -88,13 +89,22 @@ def test_forwarded_for_is_honoured_only_from_trusted_proxies(db_url, tmp_path, e
             for _ in range(2):
                 r = web_server.post("/v1/devices", json=DEVICE, headers={"X-Forwarded-For": resident})
                 assert r.status_code == 201, r.text
-        assert_error(web_server.post("/v1/devices", json=DEVICE, headers={"X-Forwarded-For": "203.0.113.1"}), 429)
+        assert_error(
+            web_server.post("/v1/devices", json=DEVICE, headers={"X-Forwarded-For": "203.0.113.1"}), 429
+        )
         # A client cannot hide behind an address it writes itself: the proxy appends the real one.
-        r = web_server.post("/v1/devices", json=DEVICE, headers={"X-Forwarded-For": "192.0.2.50, 203.0.113.1"})
+        r = web_server.post(
+            "/v1/devices", json=DEVICE, headers={"X-Forwarded-For": "192.0.2.50, 203.0.113.1"}
+        )
         assert_error(r, 429)
     with TestClient(app, client=("198.51.100.7", 40000)) as outsider:  # not a trusted proxy: header ignored
         for i in range(2):
-            assert outsider.post("/v1/devices", json=DEVICE, headers={"X-Forwarded-For": f"10.0.0.{i}"}).status_code == 201
+            assert (
+                outsider.post(
+                    "/v1/devices", json=DEVICE, headers={"X-Forwarded-For": f"10.0.0.{i}"}
+                ).status_code
+                == 201
+            )
         assert_error(outsider.post("/v1/devices", json=DEVICE, headers={"X-Forwarded-For": "10.0.0.9"}), 429)
 
 
@@ -145,11 +155,15 @@ def test_failed_authentication_turns_into_429_per_address(db_url, tmp_path, engi
     app, clock = limited_app(db_url, tmp_path, engine, rate_auth_failures_per_minute=3)
     with Session(engine) as s:
         _, staff_token = admin_service.create_token(s, "admin", "test")
-    with TestClient(app, client=("192.0.2.10", 40000)) as guesser, \
-            TestClient(app, client=("192.0.2.20", 40000)) as resident:
+    with (
+        TestClient(app, client=("192.0.2.10", 40000)) as guesser,
+        TestClient(app, client=("192.0.2.20", 40000)) as resident,
+    ):
         device_id, headers = register(resident)
         for _ in range(3):
-            assert_error(guesser.get(f"/v1/devices/{device_id}", headers={"Authorization": "Bearer guess"}), 401)
+            assert_error(
+                guesser.get(f"/v1/devices/{device_id}", headers={"Authorization": "Bearer guess"}), 401
+            )
         r = guesser.get(f"/v1/devices/{device_id}", headers={"Authorization": "Bearer guess"})
         assert_error(r, 429, "rate_limited")
         assert int(r.headers["Retry-After"]) >= 1
@@ -200,14 +214,23 @@ def test_a_streamed_body_over_the_limit_gets_413(db_url, tmp_path, engine):
         def chunks():
             yield b"["
             for i in range(100):
-                yield (b'{"occurrence_key": "k%d", "send_at": "2014-05-07T10:00:00Z", "template": "tax_due"},' % i)
+                yield (
+                    b'{"occurrence_key": "k%d", "send_at": "2014-05-07T10:00:00Z", "template": "tax_due"},'
+                    % i
+                )
             yield b"{}]"
 
-        r = c.put(f"/v1/devices/{device_id}/reminders", headers={**headers, "Content-Type": "application/json"},
-                  content=chunks())
+        r = c.put(
+            f"/v1/devices/{device_id}/reminders",
+            headers={**headers, "Content-Type": "application/json"},
+            content=chunks(),
+        )
         assert "content-length" not in {k.lower() for k in r.request.headers}
         assert_error(r, 413, "payload_too_large")
         assert "2048 bytes" in r.json()["error"]["message"]
-        small = c.put(f"/v1/devices/{device_id}/reminders", headers={**headers, "Content-Type": "application/json"},
-                      content=iter([b"[", b"]"]))
+        small = c.put(
+            f"/v1/devices/{device_id}/reminders",
+            headers={**headers, "Content-Type": "application/json"},
+            content=iter([b"[", b"]"]),
+        )
         assert small.status_code == 200, small.text

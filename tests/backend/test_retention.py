@@ -10,18 +10,34 @@ import json
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from backend import models  # noqa: F401  (every table on Base.metadata)
-from backend import scheduler
+from backend import (
+    models,  # noqa: F401  (every table on Base.metadata)
+    scheduler,
+)
 from backend.app import Worker
 from backend.db import Base, utcnow
 from backend.delivery.dispatcher import deliver
 from backend.devices.models import Device
-from tests.backend.conftest import clear_outbox, cli_env, machi, make_settings, register, subscribe, wait_until
+from tests.backend.conftest import (
+    clear_outbox,
+    cli_env,
+    machi,
+    make_settings,
+    register,
+    subscribe,
+    wait_until,
+)
 
 NOW = dt.datetime.fromisoformat("2014-05-07T19:00+09:00").astimezone(dt.UTC)
 DAY = dt.timedelta(days=1)
-REMINDERS = [{"occurrence_key": "tax:resident:2", "send_at": "2014-05-07T10:00:00Z", "template": "tax_due",
-              "params": {"tax": "resident_tax", "due_date": "2014-08-31", "installment": 2}}]
+REMINDERS = [
+    {
+        "occurrence_key": "tax:resident:2",
+        "send_at": "2014-05-07T10:00:00Z",
+        "template": "tax_due",
+        "params": {"tax": "resident_tax", "due_date": "2014-08-31", "installment": 2},
+    }
+]
 
 
 def device_tables() -> set[str]:
@@ -38,7 +54,8 @@ def rows_of(engine, device_id: str) -> dict[str, int]:
     counts = {}
     with engine.connect() as conn:
         outbox_ids = select(Base.metadata.tables["outbox"].c.id).where(
-            Base.metadata.tables["outbox"].c.device_id == device_id)
+            Base.metadata.tables["outbox"].c.device_id == device_id
+        )
         for name in sorted(device_tables()):
             t = Base.metadata.tables[name]
             if name == "devices":
@@ -56,14 +73,19 @@ def rows_of(engine, device_id: str) -> dict[str, int]:
 def dump(engine) -> str:
     """Every value of every table, as text."""
     with engine.connect() as conn:
-        return "\n".join(json.dumps([str(v) for v in row], ensure_ascii=False)
-                         for t in Base.metadata.sorted_tables for row in conn.execute(select(t)))
+        return "\n".join(
+            json.dumps([str(v) for v in row], ensure_ascii=False)
+            for t in Base.metadata.sorted_tables
+            for row in conn.execute(select(t))
+        )
 
 
 def full_device(client, token: str) -> tuple[str, dict]:
     device_id, headers = register(client, "en", token=token, platform="android")
     subscribe(client, device_id, headers)
-    assert client.put(f"/v1/devices/{device_id}/reminders", headers=headers, json=REMINDERS).status_code == 200
+    assert (
+        client.put(f"/v1/devices/{device_id}/reminders", headers=headers, json=REMINDERS).status_code == 200
+    )
     return device_id, headers
 
 
@@ -89,8 +111,15 @@ def test_unregister_deletes_every_row_of_the_device(client, engine, settings):
 
 
 def test_each_retention_period_deletes_what_it_names_and_nothing_younger(client, engine, db_url, tmp_path):
-    settings = make_settings(db_url, tmp_path, retention_outbox_days=30, retention_attempts_days=10,
-                             retention_inbox_days=20, retention_audit_days=365, retention_device_days=365)
+    settings = make_settings(
+        db_url,
+        tmp_path,
+        retention_outbox_days=30,
+        retention_attempts_days=10,
+        retention_inbox_days=20,
+        retention_audit_days=365,
+        retention_device_days=365,
+    )
     a, _ = full_device(client, "tok-a")
     b, _ = full_device(client, "tok-b")
     clear_outbox(engine)

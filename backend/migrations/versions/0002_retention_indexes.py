@@ -13,10 +13,12 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-INDEXES = (("ix_devices_last_seen_at", "devices", "last_seen_at"),
-           ("ix_outbox_expires_at", "outbox", "expires_at"),
-           ("ix_delivery_attempts_at", "delivery_attempts", "at"),
-           ("ix_inbox_created_at", "inbox", "created_at"))
+INDEXES = (
+    ("ix_devices_last_seen_at", "devices", "last_seen_at"),
+    ("ix_outbox_expires_at", "outbox", "expires_at"),
+    ("ix_delivery_attempts_at", "delivery_attempts", "at"),
+    ("ix_inbox_created_at", "inbox", "created_at"),
+)
 
 
 def upgrade() -> None:

@@ -1,0 +1,1 @@
+"""Disaster alerts: JMA warnings (jma), state and change rules (state), alert texts (texts)."""

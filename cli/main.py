@@ -491,6 +491,7 @@ def _register_extras() -> None:
 
 
 _register_extras()
+__import__("cli.city").city.register(app)  # machi city import|publish, machi places nearest
 
 
 def main() -> None:

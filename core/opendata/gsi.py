@@ -95,8 +95,15 @@ def inherit_shelter_hazards(shelters: list[Place], evacuation: list[Place]) -> l
         site = by_name.get(s.name) or (by_address.get(s.address) if s.info.get("same_address") else None)
         if site is not None and not s.hazards:
             s = Place(
-                id=s.id, kind=s.kind, name=s.name, lat=s.lat, lon=s.lon, hazards=site.hazards,
-                address=s.address, names=s.names, info={**s.info, "hazards_from": site.id},
+                id=s.id,
+                kind=s.kind,
+                name=s.name,
+                lat=s.lat,
+                lon=s.lon,
+                hazards=site.hazards,
+                address=s.address,
+                names=s.names,
+                info={**s.info, "hazards_from": site.id},
             )
         out.append(s)
     return out

@@ -33,7 +33,12 @@ class PlaceIndex:
             self._cells[self._key(p.lat, p.lon)].append((n, p))
         keys = list(self._cells)
         self._bounds = (
-            (min(k[0] for k in keys), max(k[0] for k in keys), min(k[1] for k in keys), max(k[1] for k in keys))
+            (
+                min(k[0] for k in keys),
+                max(k[0] for k in keys),
+                min(k[1] for k in keys),
+                max(k[1] for k in keys),
+            )
             if keys
             else (0, -1, 0, -1)
         )
@@ -126,7 +131,12 @@ class PlaceIndex:
 
 
 def brute_force_nearest(
-    places: Iterable[Place], *, lat: float, lon: float, kind: str | None = None, hazard: str | None = None,
+    places: Iterable[Place],
+    *,
+    lat: float,
+    lon: float,
+    kind: str | None = None,
+    hazard: str | None = None,
     limit: int = 5,
 ) -> list[Hit]:
     """The same answer as ``PlaceIndex.nearest`` by a full scan (tests and tiny lists)."""

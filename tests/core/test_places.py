@@ -39,7 +39,10 @@ def _brute(features_file: str, *, lat: float, lon: float, hazard: str | None, li
         r = 6_371_008.8
         dphi = math.radians(flat - lat)
         dl = math.radians(flon - lon)
-        h = math.sin(dphi / 2) ** 2 + math.cos(math.radians(lat)) * math.cos(math.radians(flat)) * math.sin(dl / 2) ** 2
+        h = (
+            math.sin(dphi / 2) ** 2
+            + math.cos(math.radians(lat)) * math.cos(math.radians(flat)) * math.sin(dl / 2) ** 2
+        )
         rows.append((2 * r * math.asin(math.sqrt(h)), p["共通ID"]))
     rows.sort(key=lambda x: x[0])
     return rows[:limit]
@@ -54,7 +57,9 @@ POINTS = [(34.5759, 136.5258), (34.5785, 136.5345), (34.6200, 136.6000), (34.400
 def test_nearest_evacuation_sites_equal_a_brute_force_haversine_over_the_gsi_data(lat, lon, hazard):
     places = load_places("matsusaka")
     got = nearest(places, lat=lat, lon=lon, kind="evacuation", hazard=hazard, limit=7)
-    want = _brute("matsusaka_242047_shitei_kinkyu_hinan_basho.geojson", lat=lat, lon=lon, hazard=hazard, limit=7)
+    want = _brute(
+        "matsusaka_242047_shitei_kinkyu_hinan_basho.geojson", lat=lat, lon=lon, hazard=hazard, limit=7
+    )
     assert [p.id for p, _, _ in got] == [pid for _, pid in want]
     assert [d for _, d, _ in got] == [round(d) for d, _ in want]
     if hazard:
@@ -142,7 +147,10 @@ def test_within_radius_and_far_queries():
     brute = sorted((haversine_m(lat, lon, p.lat, p.lon), p.id) for p in places)
     assert [p.id for p, _, _ in hits] == [pid for d, pid in brute if d <= 150_000]
     # A point off Africa still gets the nearest site in Japan (clipped rings, no endless search).
-    assert index.nearest(lat=0.0, lon=0.0, limit=1)[0][0].id == nearest(places, lat=0.0, lon=0.0, limit=1)[0][0].id
+    assert (
+        index.nearest(lat=0.0, lon=0.0, limit=1)[0][0].id
+        == nearest(places, lat=0.0, lon=0.0, limit=1)[0][0].id
+    )
     assert PlaceIndex([]).nearest(lat=35, lon=135) == []
 
 

@@ -114,15 +114,21 @@ class Dispatcher:
     # ------------------------------------------------------------------ one batch
 
     def _claim(self, conn: Connection, now: dt.datetime) -> list[Outgoing]:
+        # The due ids first, from the outbox alone (narrow rows: a top-N sort in memory, no join),
+        # locked with SKIP LOCKED on PostgreSQL; then the rows and their devices for those ids only.
+        # Sorting the joined full rows instead spilled to disk and cost ~0.1 s per batch at 20,000 due.
+        ids = (select(o_t.c.id)
+               .where(o_t.c.status == PENDING, o_t.c.next_attempt_at <= now, o_t.c.expires_at > now)
+               .order_by(o_t.c.priority.desc(), o_t.c.next_attempt_at, o_t.c.id)
+               .limit(self.settings.batch_size))
+        if not is_sqlite(conn):
+            ids = ids.with_for_update(skip_locked=True)
         q = (select(o_t.c.id, o_t.c.device_id, o_t.c.occurrence_key, o_t.c.kind, o_t.c.priority, o_t.c.title,
                     o_t.c.body, o_t.c.data, o_t.c.expires_at, o_t.c.attempts, d_t.c.push_token, d_t.c.token_kind,
                     d_t.c.platform)
              .join(d_t, d_t.c.id == o_t.c.device_id)
-             .where(o_t.c.status == PENDING, o_t.c.next_attempt_at <= now, o_t.c.expires_at > now)
-             .order_by(o_t.c.priority.desc(), o_t.c.next_attempt_at, o_t.c.id)
-             .limit(self.settings.batch_size))
-        if not is_sqlite(conn):
-            q = q.with_for_update(skip_locked=True, of=o_t)
+             .where(o_t.c.id.in_(ids))
+             .order_by(o_t.c.priority.desc(), o_t.c.next_attempt_at, o_t.c.id))
         return [Outgoing(r.id, r.device_id, r.occurrence_key, r.kind, r.priority, r.title, r.body, r.data or {},
                          r.expires_at, r.attempts, r.push_token, r.token_kind, r.platform) for r in conn.execute(q)]
 

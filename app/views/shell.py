@@ -17,7 +17,7 @@ from app.viewmodels.app import AppViewModel
 from app.viewmodels.garbage import GarbageViewModel, SearchViewModel
 from app.viewmodels.onboarding import OnboardingViewModel
 from app.viewmodels.routes import TABS, Route, parse_route, stack
-from app.views import garbage, home, misc, onboarding, settings
+from app.views import garbage, handbook, home, misc, onboarding, settings
 from app.views.theme import build_theme
 from app.views.widgets import alert_box, icon_button
 
@@ -112,7 +112,7 @@ class Shell:
         builders = {
             "/": home.build, "/garbage": garbage.build, "/garbage/search": garbage.build_search,
             "/garbage/item": garbage.build_item, "/settings": settings.build, "/notifications": misc.build_notifications,
-            "/onboarding": onboarding.build, "/handbook": misc.build_coming_soon, "/pay": misc.build_coming_soon,
+            "/onboarding": onboarding.build, "/handbook": handbook.build, "/pay": misc.build_coming_soon,
             "/city": misc.build_coming_soon,
         }
         return builders[r.path](self, r)

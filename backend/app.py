@@ -172,6 +172,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, w
     for r in (devices_router, subscriptions_router, reminders_router, inbox_router, announcements_router,
               admin_router):
         app.include_router(r)
+    from backend.city.router import router as city_router  # bundles, news, events, places (#11)
+
+    app.include_router(city_router)
 
     @app.get("/v1/health", response_model=Health, tags=["service"], summary="Liveness and database check")
     def health() -> Health:

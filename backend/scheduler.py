@@ -27,6 +27,7 @@ DOMAINS = (
     "backend.reminders.scheduled",
     "backend.delivery.scheduled",
     "backend.admin.scheduled",
+    "backend.city.scheduled",  # news feeds (city content)
 )
 
 

@@ -69,7 +69,9 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 def machi() -> list[str]:
-    return [sys.executable, "-m", "cli.main"]
+    """The `machi` command a person runs (the venv's console script), else ``python -m cli.main``."""
+    script = Path(sys.executable).with_name("machi")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "cli.main"]
 
 
 def backend_available() -> bool:
@@ -115,6 +117,16 @@ def app_url(backend, tmp_path_factory):
         yield url
     finally:
         stop(proc)
+        keep_log_with_errors(log)
+
+
+def keep_log_with_errors(log: Path) -> None:
+    """A web-app log with a handler error is kept in test-results/ (pytest's temporary folders
+    are recycled after three runs), so a failure in a long series of runs can be read later."""
+    text = log.read_text("utf-8", "replace") if log.is_file() else ""
+    if "Traceback" in text or "Unhandled error" in text:
+        SHOTS.parent.mkdir(parents=True, exist_ok=True)
+        (SHOTS.parent / f"app-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log").write_text(text, "utf-8")
 
 
 @pytest.fixture(scope="session")

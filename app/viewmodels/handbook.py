@@ -45,6 +45,19 @@ MEASURE_LABELS = {
     "height": N_("Length / height (cm)"),
     "head": N_("Head circumference (cm)"),
 }
+SUMMARY_LABELS = {
+    "given": N_("Vaccinations given"),
+    "vaccine": N_("Vaccine"),
+    "dose": N_("Dose"),
+    "date": N_("Date"),
+    "product": N_("Product"),
+    "lot": N_("Lot"),
+    "clinic": N_("Clinic"),
+    "schedule": N_("Vaccination schedule"),
+    "status": N_("Status"),
+    "reason": N_("Reason"),
+    "growth": N_("Growth"),
+}
 PROTECTION_TEXT = {
     "secure_storage": N_("Encrypted on this device; the key is kept in the phone's secure storage."),
     "browser": N_(
@@ -509,17 +522,18 @@ class HandbookViewModel:
             for m in c.growth
         )
         lang = self.app.language.replace("_", "-").split("@")[0]
+        h = {k: e(t(v)) for k, v in SUMMARY_LABELS.items()}
+        born = e(t("Born {date}", date=t.long_day(c.birth_date)))
+        w, ht, hd = (e(t(MEASURE_LABELS[m])) for m in ("weight", "height", "head"))
         return (
             f'<!doctype html><html lang="{e(lang)}"><meta charset="utf-8"><title>{e(c.name)}</title>'
             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;width:100%;"
-            "margin-bottom:1.5em}td,th{border:1px solid #444;padding:4px;text-align:left}"
-            "@media print{a{display:none}}</style>"
-            f"<h1>{e(c.name)}</h1><p>{e(t('Born {date}', date=t.long_day(c.birth_date)))}</p>"
-            f"<h2>{e(t('Vaccinations given'))}</h2><table><tr><th>{e(t('Vaccine'))}</th><th>{e(t('Dose'))}</th>"
-            f"<th>{e(t('Date'))}</th><th>{e(t('Product'))}</th><th>{e(t('Lot'))}</th><th>{e(t('Clinic'))}</th>"
-            f"</tr>{given}</table><h2>{e(t('Schedule'))}</h2><table><tr><th>{e(t('Vaccine'))}</th>"
-            f"<th>{e(t('Dose'))}</th><th>{e(t('Status'))}</th><th>{e(t('Date'))}</th><th>{e(t('Reason'))}</th>"
-            f"</tr>{rows}</table><h2>{e(t('Growth'))}</h2><table><tr><th>{e(t('Date'))}</th>"
-            f"<th>{e(t(MEASURE_LABELS['weight']))}</th><th>{e(t(MEASURE_LABELS['height']))}</th>"
-            f"<th>{e(t(MEASURE_LABELS['head']))}</th></tr>{meas}</table></html>"
+            "margin-bottom:1.5em}td,th{border:1px solid #444;padding:4px;text-align:left}</style>"
+            f"<h1>{e(c.name)}</h1><p>{born}</p>"
+            f"<h2>{h['given']}</h2><table><tr><th>{h['vaccine']}</th><th>{h['dose']}</th>"
+            f"<th>{h['date']}</th><th>{h['product']}</th><th>{h['lot']}</th><th>{h['clinic']}</th>"
+            f"</tr>{given}</table><h2>{h['schedule']}</h2><table><tr><th>{h['vaccine']}</th>"
+            f"<th>{h['dose']}</th><th>{h['status']}</th><th>{h['date']}</th><th>{h['reason']}</th>"
+            f"</tr>{rows}</table><h2>{h['growth']}</h2><table><tr><th>{h['date']}</th>"
+            f"<th>{w}</th><th>{ht}</th><th>{hd}</th></tr>{meas}</table></html>"
         )

@@ -31,6 +31,15 @@ VACCINES = {
     "jev": N_("Japanese encephalitis"),
     "dt": N_("Diphtheria-tetanus (DT)"),
     "hpv": N_("HPV"),
+    # the handbook's schedule ids (core/handbook/data/schedule.json): one code per vaccine and stage
+    "rota1": N_("Rotavirus (Rotarix, 2 doses)"),
+    "rota5": N_("Rotavirus (RotaTeq, 3 doses)"),
+    "mr1": N_("Measles-rubella (MR) stage 1"),
+    "mr2": N_("Measles-rubella (MR) stage 2"),
+    "var": N_("Varicella (chickenpox)"),
+    "je1": N_("Japanese encephalitis stage 1"),
+    "je2": N_("Japanese encephalitis stage 2"),
+    "dt2": N_("Diphtheria-tetanus (DT) stage 2"),
 }
 
 TAXES = {

@@ -74,6 +74,24 @@ def test_plan_shape():
     }
 
 
+def test_plan_reasons_in_japanese():
+    rows = json.loads(
+        run(
+            "vaccines",
+            "plan",
+            "--birth",
+            "2025-07-31",
+            "--given",
+            "dpt_ipv_hib:1:2025-10-01",
+            "--on",
+            "2025-10-05",
+            "--json",
+        ).stdout
+    )
+    d2 = next(r for r in rows if r["vaccine"] == "dpt_ipv_hib" and r["dose"] == 2)
+    assert "20日" in d2["reason"]
+
+
 @pytest.mark.parametrize("given", ["hepb:1:2025-07-01", "flu:1:2025-09-01", "pcv:1:2025-09-29"])
 def test_plan_bad_given_exits_2_naming_it(given):
     result = run(

@@ -108,6 +108,9 @@ class Worker:
         from backend.delivery.dispatcher import Dispatcher
 
         dispatcher = Dispatcher(self.engine, self.settings)
+        from backend.alerts.scheduled import poller  # JMA feed (#12): only with MACHI_JMA_FEED_URL
+
+        jma = poller(self.engine)
         last_plan = last_scheduled = -float("inf")  # both run at once (monotonic may start near 0)
         try:
             while not self._stop.is_set():
@@ -118,6 +121,11 @@ class Worker:
                                                 now=utcnow())
                     except Exception:
                         log.exception("periodic jobs failed; next try in %.0f s", self.settings.retention_interval)
+                if jma is not None:  # at most once a minute (the poller keeps the time)
+                    try:
+                        await asyncio.to_thread(jma.poll)
+                    except Exception:
+                        log.exception("JMA feed poll failed; next try in a minute")
                 try:
                     if time.monotonic() - last_plan >= self.settings.plan_interval:
                         await asyncio.to_thread(planner.plan, self.engine, self.settings, utcnow())
@@ -175,6 +183,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, w
     from backend.city.router import router as city_router  # bundles, news, events, places (#11)
 
     app.include_router(city_router)
+    from backend.alerts.router import router as alerts_router  # disaster alerts (#12)
+
+    app.include_router(alerts_router)
 
     @app.get("/v1/health", response_model=Health, tags=["service"], summary="Liveness and database check")
     def health() -> Health:

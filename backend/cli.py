@@ -262,6 +262,11 @@ def register(app: typer.Typer) -> None:
         area: Annotated[list[str] | None, typer.Option("--area", help="Area id or name (repeatable).")] = None,
         city: Annotated[str | None, typer.Option("--city", help="City slug (default: the only city installed).")]
         = None,
+        level: Annotated[int | None, typer.Option("--level", help="Evacuation information (--event evacuation): "
+                                                                  "3 高齢者等避難, 4 避難指示, 5 緊急安全確保.")] = None,
+        drill: Annotated[bool, typer.Option("--drill", help="A drill: shown as 訓練 everywhere (needs --level).")]
+        = False,
+        lift: Annotated[bool, typer.Option("--lift", help="Lift the evacuation information of --level.")] = False,
         data_dir: DataDir = None,
     ) -> None:
         """Send a disaster alert (high priority, time-sensitive, ignores quiet hours)."""
@@ -281,7 +286,7 @@ def register(app: typer.Typer) -> None:
         try:
             data = AlertIn(city=city, severity=severity, event=event, headline=_texts(headline, "--headline"),
                            description=_texts(description, "--description") if description else None,
-                           areas=area or None, expires=until)
+                           areas=area or None, expires=until, level=level, drill=drill, lift=lift)
         except ValidationError as exc:
             _pydantic_fail(exc)
         engine = _migrated_engine(settings)

@@ -3,6 +3,7 @@
 from sqlalchemy import Index
 
 from backend.admin.models import ApiToken, AuditEntry
+from backend.alerts.models import Alert, AlertState, JmaDocument, ShelterState
 from backend.announcements.models import Announcement
 from backend.delivery.models import DeliveryAttempt, InboxItem, OutboxRow, Pause
 from backend.devices.models import Device
@@ -15,6 +16,8 @@ Index("ix_delivery_attempts_at", DeliveryAttempt.at)
 Index("ix_inbox_created_at", InboxItem.created_at)
 
 __all__ = [
+           "Alert",
+           "AlertState",
            "Announcement",
            "ApiToken",
            "AppReminder",
@@ -23,6 +26,8 @@ __all__ = [
            "Device",
            "GarbageSubscription",
            "InboxItem",
+           "JmaDocument",
            "OutboxRow",
            "Pause",
+           "ShelterState",
 ]

@@ -491,6 +491,7 @@ def _register_extras() -> None:
 
 
 _register_extras()
+__import__("cli.alerts").alerts.register(app)  # machi alerts, machi admin shelter (disaster alerts)
 __import__("cli.city").city.register(app)  # machi city import|publish, machi places nearest
 
 

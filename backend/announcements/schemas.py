@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from backend.db import aware_utc
 from backend.delivery.messages import EVENTS, SEVERITIES
@@ -70,8 +70,21 @@ class AlertIn(BaseModel):
     description: Body | None = Field(None, examples=[{"ja": "川に近づかないでください。"}])
     areas: list[str] | None = Field(None, min_length=1, max_length=500)
     expires: dt.datetime = Field(description="When the alert stops being relevant (undelivered copies are dropped).")
+    level: Literal[3, 4, 5] | None = Field(
+        None, description="Evacuation information (event evacuation): 3 高齢者等避難, 4 避難指示, 5 緊急安全確保; "
+                          "its texts come from translated templates in every language.")
+    drill: bool = Field(False, description="A drill: shown as 訓練 by every front end (needs level).")
+    lift: bool = Field(False, description="Lift the city's evacuation information of this level (needs level).")
 
     _a = field_validator("expires")(aware_utc)
+
+    @model_validator(mode="after")
+    def _evacuation(self):
+        if self.level is not None and self.event != "evacuation":
+            raise ValueError("level is for evacuation information: set event to evacuation")
+        if (self.drill or self.lift) and self.level is None:
+            raise ValueError("drill and lift need the evacuation level (3, 4 or 5)")
+        return self
 
 
 class AnnouncementOut(BaseModel):

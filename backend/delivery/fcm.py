@@ -124,7 +124,8 @@ def build_message(o: Outgoing, now: dt.datetime) -> messaging.Message:
     android = messaging.AndroidConfig(
         collapse_key=key, priority="high" if high else "normal", ttl=ttl,
         notification=messaging.AndroidNotification(tag=key, channel_id="alerts" if high else "reminders"))
-    aps_extra = {"interruption-level": "time-sensitive"} if high else {}
+    # JMA alerts below level 4 are high priority but not time-sensitive (data time_sensitive=0, backend/alerts).
+    aps_extra = {"interruption-level": "time-sensitive"} if high and data.get("time_sensitive") != "0" else {}
     apns = messaging.APNSConfig(
         headers={"apns-collapse-id": collapse_id(key), "apns-priority": "10" if high else "5",
                  "apns-expiration": str(int(o.expires_at.timestamp()))},

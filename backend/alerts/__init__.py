@@ -1,0 +1,1 @@
+"""Disaster alerts: JMA warnings (reader, state, push), city evacuation information, shelter state."""

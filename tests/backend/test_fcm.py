@@ -24,8 +24,13 @@ NOW = dt.datetime.fromisoformat("2014-05-07T19:00+09:00").astimezone(dt.UTC)
 def test_canary_sdk_patch_points_exist():
     """Fails loudly when a firebase-admin upgrade moves what the fake-server wiring patches."""
     assert firebase_admin.__version__.startswith("7.7."), firebase_admin.__version__
+    from backend.delivery.fcm import REAL_FCM_URL
+
     svc_cls = messaging._MessagingService
-    assert "{0}" in svc_cls.FCM_URL and svc_cls.FCM_URL.startswith("https://fcm.googleapis.com/v1/projects/")
+    assert hasattr(svc_cls, "FCM_URL")
+    # The SDK's own value, taken when backend.delivery.fcm was imported (earlier tests may have
+    # pointed the class at a fake server since).
+    assert "{0}" in REAL_FCM_URL and REAL_FCM_URL.startswith("https://fcm.googleapis.com/v1/projects/")
     assert callable(getattr(messaging, "_get_messaging_service", None))
     from backend.delivery.fcm import StaticCredential
 

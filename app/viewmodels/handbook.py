@@ -97,6 +97,7 @@ class ChartData:
     max_y: float
     max_x: float
     summary: str  # text alternative: the latest point and its band
+    who: str = ""  # the optional WHO 2006 z-score of the latest point
 
 
 @dataclass
@@ -394,6 +395,18 @@ class HandbookViewModel:
                 months=f"{x:.1f}",
                 band=band,
             )
+        who = ""
+        if c.growth and inside:
+            latest = [m for m in c.growth if getattr(m, field) is not None][-1]
+            try:
+                z = growth.who_z(measure, c.sex, (latest.date - c.birth_date).days, getattr(latest, field))
+                who = self.t(
+                    "WHO 2006 z-score of the latest point: {z} (percentile {p})",
+                    z=f"{z:+.2f}",
+                    p=f"{growth.z_to_percentile(z):.0f}",
+                )
+            except growth.GrowthError:
+                who = self.t("The WHO standard covers the first five years only.")
         return ChartData(
             measure,
             self.t(MEASURE_LABELS[measure]),
@@ -403,6 +416,7 @@ class HandbookViewModel:
             max(values) * 1.05,
             span,
             summary,
+            who,
         )
 
     # ------------------------------------------------------------------ reminders

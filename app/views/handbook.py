@@ -396,6 +396,15 @@ def _growth_section(shell, hb: HandbookViewModel, child) -> ft.Control:
         choices,
         growth_chart(chart, t),
         text(chart.summary, S.BODY_MEDIUM),
+        ft.Switch(
+            label=t("Show the WHO z-score"),
+            value=getattr(shell, "handbook_who", False),
+            on_change=lambda e: (
+                setattr(shell, "handbook_who", bool(e.control.value)),
+                shell.render(force=True),
+            ),
+        ),
+        *([text(chart.who, S.BODY_MEDIUM)] if getattr(shell, "handbook_who", False) and chart.who else []),
         text(t("Grey lines: the 3rd to 97th percentiles of Japanese children (2023 survey)."), S.BODY_SMALL),
         _measurement_form(shell, hb, child),
     )

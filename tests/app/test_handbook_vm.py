@@ -113,6 +113,7 @@ async def test_chart_has_percentile_curves_and_points(repo, tmp_path):
     assert [p for p, _ in chart.curves] == [3, 10, 25, 50, 75, 90, 97]
     assert chart.points == [(pytest.approx(2.96, abs=0.01), 5.9)]
     assert chart.min_y < 3 and chart.max_y > 5.9 and "p" in chart.summary
+    assert chart.who.startswith("WHO 2006 z-score of the latest point: ")  # the optional WHO view
 
 
 @pytest.mark.asyncio

@@ -5,6 +5,7 @@ from __future__ import annotations
 import flet as ft
 
 from app.viewmodels.routes import Route
+from app.views import city as city_view
 from app.views.widgets import S, alert_box, card, day_card, heading, notice_tile, text, warning
 
 
@@ -34,6 +35,7 @@ def build(shell, r: Route) -> ft.View:
         *([notice_tile(n) for n in feed.notices] or [text(t("No notices yet."), S.BODY_LARGE)]),
         ft.TextButton(t("All notifications"), on_click=lambda e: shell.go("/notifications")),
     ))
+    controls.extend(city_view.home_section(shell))  # the curated feed from the interests in Settings
     controls.append(shell.sync_slot())
     return ft.View(route=r.url, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, appbar=shell.appbar(t("Machi")), navigation_bar=shell.navigation_bar(r),
                    scroll=ft.ScrollMode.AUTO, controls=controls, padding=12)

@@ -6,6 +6,7 @@ import flet as ft
 
 from app.services.settings import TEXT_SCALES
 from app.viewmodels.routes import Route
+from app.views import city as city_view
 from app.views.theme import text_style
 from app.views.widgets import S, card, heading, text
 
@@ -58,6 +59,7 @@ def build(shell, r: Route) -> ft.View:
              text(t("Garbage data: {city}, valid {start} to {end}.", city=vm.repo.city.name(vm.language),
                     start=t.long_day(vm.repo.validity.start) if vm.repo.validity.start else "…",
                     end=t.long_day(vm.repo.validity.end) if vm.repo.validity.end else "…"), S.BODY_MEDIUM)),
+        *city_view.settings_section(shell),  # interests for Home, city data version and period
     ]
     return ft.View(route=r.url, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, appbar=shell.appbar(t("Settings"), actions=False), controls=controls,
                    scroll=ft.ScrollMode.AUTO, padding=12)

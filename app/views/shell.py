@@ -18,6 +18,7 @@ from app.viewmodels.garbage import GarbageViewModel, SearchViewModel
 from app.viewmodels.onboarding import OnboardingViewModel
 from app.viewmodels.routes import TABS, Route, parse_route, stack
 from app.views import garbage, handbook, home, misc, onboarding, settings
+from app.views import city as city_view  # City tab, tourist mode, Home feed, city bundles (#11)
 from app.views.theme import build_theme
 from app.views.widgets import alert_box, icon_button
 
@@ -40,6 +41,7 @@ class Shell:
         self._building: Route | None = None  # the route whose view is being built (see appbar)
         self._rendered_language = vm.language
         vm.subscribe(self._on_vm_change)
+        city_view.attach(self)
 
     # ------------------------------------------------------------------ navigation
     def start(self) -> None:
@@ -79,7 +81,7 @@ class Shell:
         """Show the current route.  Unchanged routes are not rebuilt (unless ``force``), so a
         route event that only confirms what is on screen never resets a field being typed in."""
         route = parse_route(self.page.route)
-        if self.vm.needs_onboarding and route.path != "/onboarding":
+        if self.vm.needs_onboarding and route.path != "/onboarding" and not city_view.is_tourist(route):
             self.route = Route("/onboarding")
             self._build([self.route], force)
             self.go("/onboarding")
@@ -113,7 +115,7 @@ class Shell:
             "/": home.build, "/garbage": garbage.build, "/garbage/search": garbage.build_search,
             "/garbage/item": garbage.build_item, "/settings": settings.build, "/notifications": misc.build_notifications,
             "/onboarding": onboarding.build, "/handbook": handbook.build, "/pay": misc.build_coming_soon,
-            "/city": misc.build_coming_soon,
+            "/city": city_view.build,
         }
         return builders[r.path](self, r)
 

@@ -1,0 +1,363 @@
+"""City screens: events (list, month, ICS), places near a point by hazard, tourist mode, Home feed.
+
+No Flet imports. Data comes from the city folder in use (the installed bundle, else the bundled
+copy): ``core.events`` and ``core.places``. Texts in the city's language are shown as written and
+labelled with their language — never machine-translated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+
+from babel.units import format_unit
+from icalendar import Calendar
+from icalendar import Event as IcsEvent
+
+from app.viewmodels.app import AppViewModel
+from core.events import Event, load_events
+from core.i18n import N_
+from core.places import HAZARDS, PlacesNotFound, compass_point, load_places, nearest
+from core.places.model import Place
+
+log = logging.getLogger("machi.app")
+
+HAZARD_NAMES = {
+    "flood": N_("Flood"),
+    "landslide": N_("Landslide"),
+    "storm_surge": N_("Storm surge"),
+    "earthquake": N_("Earthquake"),
+    "tsunami": N_("Tsunami"),
+    "fire": N_("Large fire"),
+    "inland_flood": N_("Inland flooding"),
+    "volcano": N_("Volcano"),
+}
+KIND_NAMES = {
+    "shelter": N_("Shelters"),
+    "evacuation": N_("Evacuation sites"),
+    "wifi": N_("Free Wi-Fi"),
+    "tourism": N_("Sights"),
+    "aed": N_("AED"),
+    "childcare": N_("Childcare"),
+}
+COMPASS = {
+    "N": N_("north"),
+    "NE": N_("north-east"),
+    "E": N_("east"),
+    "SE": N_("south-east"),
+    "S": N_("south"),
+    "SW": N_("south-west"),
+    "W": N_("west"),
+    "NW": N_("north-west"),
+}
+INTERESTS = {
+    "events": N_("Events"),
+    "tourism": N_("Tourism"),
+    "childcare": N_("Child-rearing"),
+    "tax": N_("Tax"),
+    "disaster": N_("Disaster preparedness"),
+}
+PREFS_KEY = "machi.city"
+
+
+@dataclass(frozen=True)
+class EventRow:
+    id: str
+    title: str
+    original_note: str  # "(Japanese original)" when the title is not in the reader's language, else ""
+    when: str
+    where: str
+    description: str
+    url: str
+
+
+@dataclass(frozen=True)
+class PlaceRow:
+    id: str
+    name: str
+    distance: str  # "350 m", "1.2 km"
+    direction: str  # "north-east"
+    hazards: str  # "Flood, Earthquake"
+    address: str
+    lat: float
+    lon: float
+    label: str  # one sentence for screen readers
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    title: str
+    subtitle: str
+    route: str
+
+
+@dataclass
+class CityPrefs:
+    interests: list[str]
+    tourist: bool = False
+
+    @classmethod
+    def from_json(cls, text: str | None) -> CityPrefs:
+        try:
+            data = json.loads(text) if text else {}
+            interests = [i for i in data.get("interests", ["events", "disaster"]) if i in INTERESTS]
+            return cls(interests=interests, tourist=bool(data.get("tourist", False)))
+        except (ValueError, AttributeError, TypeError):
+            return cls(interests=["events", "disaster"])
+
+    def to_json(self) -> str:
+        return json.dumps({"interests": self.interests, "tourist": self.tourist})
+
+
+class CityViewModel:
+    def __init__(self, app: AppViewModel, bundles=None):
+        self.app = app
+        self.bundles = bundles  # app.services.bundle.BundleService or None (the bundled copy)
+        self.prefs = CityPrefs(interests=["events", "disaster"])
+        self.kind = "shelter"
+        self.hazard: str | None = None
+        self.origin: tuple[float, float] | None = None
+        self.origin_name = ""  # set with the origin: "your position", "the point you picked", the centre
+        self.month: dt.date | None = None
+
+    @property
+    def t(self):
+        return self.app.t
+
+    @property
+    def slug(self) -> str:
+        return self.app.config.city
+
+    def data_dir(self):
+        return self.bundles.data_dir() if self.bundles else None
+
+    # ---------------------------------------------------------------- preferences (interests, tourist)
+    async def load_prefs(self) -> None:
+        try:
+            self.prefs = CityPrefs.from_json(await self.app.settings_repo.store.get(PREFS_KEY))
+        except Exception as exc:  # noqa: BLE001 - storage unavailable: defaults
+            log.warning("city preferences unavailable: %s", exc)
+
+    async def set_interest(self, interest: str, on: bool) -> None:
+        if interest not in INTERESTS:
+            raise ValueError(f"unknown interest {interest!r}")
+        chosen = [i for i in self.prefs.interests if i != interest] + ([interest] if on else [])
+        self.prefs.interests = [i for i in INTERESTS if i in chosen]
+        await self.app.settings_repo.store.set(PREFS_KEY, self.prefs.to_json())
+        self.app.notify("all")
+
+    def interest_choices(self) -> list[tuple[str, str, bool]]:
+        return [(k, self.t(v), k in self.prefs.interests) for k, v in INTERESTS.items()]
+
+    # ---------------------------------------------------------------- data
+    def places(self) -> list[Place]:
+        try:
+            return load_places(self.slug, self.data_dir())
+        except PlacesNotFound:
+            return []
+
+    def events(self) -> list[Event]:
+        return load_events(self.slug, self.data_dir())
+
+    def centre(self) -> tuple[float, float] | None:
+        c = self.app.repo.city.meta.get("centre")
+        return (float(c[0]), float(c[1])) if c else None
+
+    # ---------------------------------------------------------------- events
+    def _event_row(self, e: Event) -> EventRow:
+        t = self.t
+        base = "ja" if self.app.language.startswith("ja") else self.app.language
+        title, lang = e.title_in(base)
+        note = ""
+        if lang.split("_")[0] != base.split("_")[0]:
+            from core.i18n import babel_locale
+
+            note = t(
+                "(original in {language})", language=babel_locale(lang).get_display_name(t.locale) or lang
+            )
+        if e.start == e.end:
+            when = t.day(e.start)
+        else:
+            when = t("{start} to {end}", start=t.day(e.start), end=t.day(e.end))
+        if e.start_time:
+            hh, mm = (int(x) for x in e.start_time.split(":"))
+            when += " " + t.time(dt.time(hh % 24, mm))
+        return EventRow(
+            id=e.id,
+            title=title,
+            original_note=note,
+            when=when,
+            where=e.place_name or e.address,
+            description=e.description,
+            url=e.url,
+        )
+
+    def upcoming_events(self, limit: int | None = None) -> list[EventRow]:
+        today = self.app.clock.today()
+        rows = [self._event_row(e) for e in self.events() if e.end >= today]
+        return rows[:limit] if limit else rows
+
+    def event_days(self, month: dt.date) -> dict[dt.date, list[EventRow]]:
+        """The days of ``month`` with events (for the month view)."""
+        first = month.replace(day=1)
+        nxt = (first + dt.timedelta(days=32)).replace(day=1)
+        out: dict[dt.date, list[EventRow]] = {}
+        for e in self.events():
+            day = max(e.start, first)
+            while day <= e.end and day < nxt:
+                out.setdefault(day, []).append(self._event_row(e))
+                day += dt.timedelta(days=1)
+        return out
+
+    def event_ics(self, event_id: str) -> tuple[str, bytes]:
+        """(file name, iCalendar bytes) of one event, timed in the city's zone."""
+        from zoneinfo import ZoneInfo
+
+        e = next(x for x in self.events() if x.id == event_id)
+        zone = ZoneInfo(self.app.repo.city.timezone)
+        cal = Calendar()
+        cal.add("prodid", "-//Machi//city events//EN")
+        cal.add("version", "2.0")
+        ev = IcsEvent()
+        ev.add("uid", f"{self.slug}-{e.id}@machi")
+        ev.add("summary", e.title)
+        if e.start_time:
+            hh, mm = (int(x) for x in e.start_time.split(":"))
+            start = dt.datetime.combine(e.start, dt.time(hh % 24, mm), zone)
+            ev.add("dtstart", start)
+            if e.end_time:
+                eh, em = (int(x) for x in e.end_time.split(":"))
+                ev.add("dtend", dt.datetime.combine(e.end, dt.time(eh % 24, em), zone))
+        else:
+            ev.add("dtstart", e.start)
+            ev.add("dtend", e.end + dt.timedelta(days=1))
+        if e.place_name or e.address:
+            ev.add("location", " ".join(x for x in (e.place_name, e.address) if x))
+        if e.description:
+            ev.add("description", e.description)
+        if e.url:
+            ev.add("url", e.url)
+        ev.add("dtstamp", dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+        cal.add_component(ev)
+        return f"event-{e.id}.ics", cal.to_ical()
+
+    # ---------------------------------------------------------------- places
+    def set_origin(self, lat: float, lon: float, name: str) -> None:
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ValueError(f"{lat}, {lon} is not a point on Earth")
+        self.origin, self.origin_name = (lat, lon), name
+
+    def use_centre(self) -> bool:
+        c = self.centre()
+        if c is None:
+            return False
+        self.set_origin(*c, self.t("the city centre"))
+        return True
+
+    def set_hazard(self, hazard: str | None) -> None:
+        if hazard is not None and hazard not in HAZARDS:
+            raise ValueError(f"unknown hazard {hazard!r}")
+        self.hazard = hazard
+
+    def set_kind(self, kind: str) -> None:
+        if kind not in KIND_NAMES:
+            raise ValueError(f"unknown kind {kind!r}")
+        self.kind = kind
+
+    def distance_text(self, metres: int) -> str:
+        loc = self.t.locale
+        if metres < 1000:
+            return format_unit(metres, "length-meter", length="short", locale=loc)
+        return format_unit(round(metres / 1000, 1), "length-kilometer", length="short", locale=loc)
+
+    def hazard_names(self, hazards) -> str:
+        return self.t.join([self.t(HAZARD_NAMES[h]) for h in HAZARDS if h in hazards])
+
+    def nearest_rows(self, limit: int = 10, kind: str | None = None) -> list[PlaceRow]:
+        if self.origin is None and not self.use_centre():
+            return []
+        lat, lon = self.origin
+        kind = kind or self.kind
+        hazard = self.hazard if kind in ("shelter", "evacuation") else None
+        rows = []
+        for p, d, b in nearest(self.places(), lat=lat, lon=lon, kind=kind, hazard=hazard, limit=limit):
+            name, _ = p.display_name(self.app.language)
+            direction = self.t(COMPASS[compass_point(b)])
+            distance = self.distance_text(d)
+            hz = self.hazard_names(p.hazards)
+            label = self.t(
+                "{name}: {distance} to the {direction}", name=name, distance=distance, direction=direction
+            )
+            rows.append(
+                PlaceRow(
+                    id=p.id,
+                    name=name,
+                    distance=distance,
+                    direction=direction,
+                    hazards=hz,
+                    address=p.address,
+                    lat=p.lat,
+                    lon=p.lon,
+                    label=label,
+                )
+            )
+        return rows
+
+    def has_kind(self, kind: str) -> bool:
+        return any(p.kind == kind for p in self.places())
+
+    # ---------------------------------------------------------------- bundle status (Settings)
+    def bundle_text(self) -> str:
+        if self.bundles is None:
+            return ""
+        s = self.bundles.status()
+        t = self.t
+        period = s.domains.get("garbage", {})
+        start = period.get("from")
+        end = period.get("to")
+        version = (
+            t("City data version {version}", version=s.version)
+            if s.version
+            else t("City data: the copy shipped with the app")
+        )
+        if start and end:
+            version += " · " + t(
+                "garbage calendar {start} to {end}",
+                start=t.day(dt.date.fromisoformat(start)),
+                end=t.day(dt.date.fromisoformat(end)),
+            )
+        if s.last_error:
+            version += " · " + t("The last update failed; the data in use is kept.")
+        return version
+
+    # ---------------------------------------------------------------- Home feed
+    def feed(self) -> list[FeedItem]:
+        t = self.t
+        items: list[FeedItem] = []
+        if "events" in self.prefs.interests:
+            items += [FeedItem(e.title, e.when, "/city") for e in self.upcoming_events(limit=3)]
+        if "tourism" in self.prefs.interests:
+            items += [
+                FeedItem(r.name, f"{r.distance} · {r.direction}", "/city?tab=tourist")
+                for r in self.nearest_rows(limit=2, kind="tourism")
+            ]
+        if "childcare" in self.prefs.interests:
+            items += [
+                FeedItem(r.name, f"{r.distance} · {r.direction}", "/city?tab=places")
+                for r in self.nearest_rows(limit=2, kind="childcare")
+            ]
+        if "disaster" in self.prefs.interests:
+            rows = self.nearest_rows(limit=1, kind="shelter")
+            if rows:
+                items.append(
+                    FeedItem(
+                        t("Nearest shelter: {name}", name=rows[0].name),
+                        f"{rows[0].distance} · {rows[0].direction}",
+                        "/city?tab=places",
+                    )
+                )
+        if "tax" in self.prefs.interests:
+            items.append(FeedItem(t("Tax calendar"), t("Payment dates and your tax slips"), "/pay"))
+        return items

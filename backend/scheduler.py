@@ -54,7 +54,8 @@ def jobs() -> list[Job]:
     """Every registered job, in the order of DOMAINS (importing them registers them)."""
     for module in DOMAINS:
         importlib.import_module(module)
-    return list(JOBS.values())
+    order = {module: i for i, module in enumerate(DOMAINS)}
+    return sorted(JOBS.values(), key=lambda j: order.get(j.run.__module__, len(order)))  # stable
 
 
 def run_all(*, engine: Engine, settings: Settings, now: dt.datetime) -> dict[str, int]:

@@ -8,6 +8,8 @@
     /handbook /pay /city           sections still to come
     /settings                      settings
     /notifications                 notification list
+    /disaster                      disaster mode: the full-screen card (alerts of level 3+)
+    /alerts                        past alerts
     /onboarding                    first-run set-up (again from Settings)
 
 A route resolves to a stack of pages (the bottom one is a tab), so a deep link opens with
@@ -21,7 +23,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 TABS = ["/", "/garbage", "/handbook", "/pay", "/city"]
 PUSHED = {"/garbage/search": "/garbage", "/garbage/item": "/garbage/search", "/settings": "/",
-          "/notifications": "/", "/onboarding": None}
+          "/notifications": "/", "/onboarding": None,
+          "/disaster": "/", "/alerts": "/"}
 
 
 @dataclass(frozen=True)

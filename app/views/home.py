@@ -6,6 +6,7 @@ import flet as ft
 
 from app.viewmodels.routes import Route
 from app.views import city as city_view
+from app.views import disaster as disaster_view
 from app.views.widgets import S, alert_box, card, day_card, heading, notice_tile, text, warning
 
 
@@ -13,6 +14,7 @@ def build(shell, r: Route) -> ft.View:
     vm, t = shell.vm, shell.vm.t
     feed = vm.home_feed()
     controls: list[ft.Control] = [shell.banner_slot()]
+    controls.extend(disaster_view.home_alerts(shell))  # every alert in force (#12)
     if feed.alert:
         controls.append(alert_box(feed.alert))
     if feed.validity_warning:
@@ -39,5 +41,3 @@ def build(shell, r: Route) -> ft.View:
     controls.append(shell.sync_slot())
     return ft.View(route=r.url, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, appbar=shell.appbar(t("Machi")), navigation_bar=shell.navigation_bar(r),
                    scroll=ft.ScrollMode.AUTO, controls=controls, padding=12)
-
-

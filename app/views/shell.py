@@ -19,6 +19,7 @@ from app.viewmodels.onboarding import OnboardingViewModel
 from app.viewmodels.routes import TABS, Route, parse_route, stack
 from app.views import garbage, handbook, home, misc, onboarding, settings
 from app.views import city as city_view  # City tab, tourist mode, Home feed, city bundles (#11)
+from app.views import disaster as disaster_view  # disaster mode, alerts (#12)
 from app.views.theme import build_theme
 from app.views.widgets import alert_box, icon_button
 
@@ -42,6 +43,7 @@ class Shell:
         self._rendered_language = vm.language
         vm.subscribe(self._on_vm_change)
         city_view.attach(self)
+        disaster_view.attach(self)
 
     # ------------------------------------------------------------------ navigation
     def start(self) -> None:
@@ -116,6 +118,7 @@ class Shell:
             "/garbage/item": garbage.build_item, "/settings": settings.build, "/notifications": misc.build_notifications,
             "/onboarding": onboarding.build, "/handbook": handbook.build, "/pay": misc.build_coming_soon,
             "/city": city_view.build,
+            "/disaster": disaster_view.build, "/alerts": disaster_view.build_history,
         }
         return builders[r.path](self, r)
 

@@ -15,13 +15,49 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
+from rich.console import Console
+from rich.markup import escape
 
-from cli.main import _date, _lang, emit_json, err, fail, out, warn
 from core.city import default_data_dir
+
+# Own console helpers (same output as cli.main's): importing cli.main here would be circular
+# when the CLI runs as ``python -m cli.main``.
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    err.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def emit_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+
+
+def _date(value: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option}: {value!r} is not a date (expected YYYY-MM-DD)")
+
+
+def _lang(lang: str) -> str:
+    from core.i18n import UnknownLanguage, normalize_language
+
+    try:
+        return normalize_language(lang)
+    except UnknownLanguage as exc:
+        fail(str(exc))
+
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 Fmt = Annotated[str, typer.Option("--format", help="json (Machi handbook) or fhir (FHIR R4 Bundle).")]

@@ -148,6 +148,19 @@ class BackendClient:
         await self._request("DELETE", f"/v1/devices/{creds.id}/subscriptions/garbage", creds=creds,
                             expect=(200, 204, 404))
 
+    async def get_reminders(self, creds: DeviceCredentials) -> list[dict]:
+        """The device's app-owned reminders: ``[{occurrence_key, send_at, template, params}]``."""
+        data = await self._request("GET", f"/v1/devices/{creds.id}/reminders", creds=creds)
+        items = data.get("reminders") if isinstance(data, dict) else None
+        if not isinstance(items, list):
+            raise BackendError(200, "bad_response", "reminders answered without a list")
+        return items
+
+    async def put_reminders(self, creds: DeviceCredentials, items: list[dict]) -> None:
+        """Replace ALL app-owned reminders of the device (every feature's: keep the others' keys)."""
+        await self._request("PUT", f"/v1/devices/{creds.id}/reminders", creds=creds, json=items,
+                            expect=(200, 201, 204))
+
     async def inbox(self, creds: DeviceCredentials) -> list[InboxItem]:
         data = await self._request("GET", f"/v1/devices/{creds.id}/inbox", creds=creds)
         items = data.get("items") if isinstance(data, dict) else None

@@ -174,11 +174,15 @@ class DisasterViewModel:
             raise ValueError(f"{lat}, {lon} is not a point on Earth")
         self.position = (lat, lon)
 
+    def _jma_centre(self) -> tuple[float, float] | None:
+        c = (self.app.repo.city.meta.get("jma") or {}).get("centre")
+        return (float(c[0]), float(c[1])) if c else None
+
     def shelters(self, hazard: str | None, limit: int = 3) -> list[ShelterRow]:
         """The nearest open shelters designated for ``hazard`` (any open shelter when None)."""
         if self.city is None:
             return []
-        origin = self.position or self.city.centre()
+        origin = self.position or self.city.centre() or self._jma_centre()
         if origin is None:
             return []
         places = [

@@ -48,7 +48,9 @@ def alert_tile(a: AlertRow) -> ft.Control:
     lines: list[ft.Control] = []
     if parts:
         lines.append(text(" · ".join(parts), S.LABEL_LARGE, weight=ft.FontWeight.BOLD))
-    lines.append(text(a.headline, S.TITLE_MEDIUM, weight=ft.FontWeight.BOLD))
+    lines.append(
+        ft.Semantics(header=True, content=text(a.headline, S.TITLE_MEDIUM, weight=ft.FontWeight.BOLD))
+    )
     lines.append(text(a.instruction, S.BODY_LARGE))
     lines.append(text(" ".join(x for x in (a.when, a.source) if x), S.BODY_SMALL))
     return ft.Semantics(container=True, content=ft.Column(lines, spacing=4, tight=True))
@@ -103,11 +105,14 @@ def build(shell, r: Route) -> ft.View:
         )
     ]
     shelters += [
-        ft.Row(
-            [
-                ft.Icon(ft.Icons.HOUSE, color=fg),
-                ft.Text(s.label, theme_style=S.BODY_LARGE, color=fg, expand=True),
-            ]
+        ft.Semantics(
+            container=True,
+            content=ft.Row(
+                [
+                    ft.Icon(ft.Icons.HOUSE, color=fg),
+                    ft.Text(s.label, theme_style=S.BODY_LARGE, color=fg, expand=True),
+                ]
+            ),
         )
         for s in c.shelters
     ] or [ft.Text(c.empty, theme_style=S.BODY_LARGE, color=fg)]

@@ -41,3 +41,5 @@ def build(shell, r: Route) -> ft.View:
     controls.append(shell.sync_slot())
     return ft.View(route=r.url, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, appbar=shell.appbar(t("Machi")), navigation_bar=shell.navigation_bar(r),
                    scroll=ft.ScrollMode.AUTO, controls=controls, padding=12)
+
+

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 
 import flet as ft
 
@@ -19,6 +20,12 @@ from core.places import HAZARDS
 log = logging.getLogger("machi.app")
 TABS = ("events", "places", "tourist")
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+
+
+def tile_url() -> str | None:
+    """``MACHI_MAP_TILES``: a tile URL template (default OpenStreetMap's), or ``off`` for the list only."""
+    value = os.environ.get("MACHI_MAP_TILES", "").strip()
+    return None if value == "off" else (value or OSM_TILES)
 
 
 def _apply_params(city, r: Route) -> None:
@@ -36,8 +43,10 @@ def _apply_params(city, r: Route) -> None:
 
 
 def _toggle(label: str, selected: bool, on_click, icon=None) -> ft.Control:
-    btn = (ft.FilledButton if selected else ft.OutlinedButton)(label, icon=icon, on_click=on_click)
-    return ft.Semantics(selected=selected, button=True, content=btn)
+    """A choice button: the chosen one is filled AND carries a check mark (never colour alone)."""
+    if selected:
+        return ft.FilledButton(label, icon=ft.Icons.CHECK, on_click=on_click)
+    return ft.OutlinedButton(label, icon=icon, on_click=on_click)
 
 
 def build(shell, r: Route) -> ft.View:
@@ -139,6 +148,9 @@ def _events(shell) -> list[ft.Control]:
 
 
 def _map(shell, rows, origin) -> ft.Control | None:
+    url = tile_url()
+    if url is None:
+        return None
     try:
         import flet_map as fm
     except ImportError:
@@ -176,7 +188,7 @@ def _map(shell, rows, origin) -> ft.Control | None:
             initial_zoom=14,
             on_tap=tapped,
             layers=[
-                fm.TileLayer(url_template=OSM_TILES),
+                fm.TileLayer(url_template=url),
                 fm.MarkerLayer(markers=markers),
                 fm.SimpleAttribution(text="© OpenStreetMap contributors"),
             ],
@@ -294,11 +306,13 @@ def _tourist(shell) -> list[ft.Control]:
     out: list[ft.Control] = [
         heading(t("Tourist mode"), S.TITLE_LARGE),
         text(t("No registration needed. Choose your language:"), S.BODY_LARGE),
-        ft.Dropdown(
-            label=t("Language"),
+        ft.RadioGroup(
             value=vm.language,
-            on_select=language,
-            options=[ft.DropdownOption(key=k, text=name) for k, name in vm.language_choices()],
+            on_change=language,
+            content=ft.Column(
+                spacing=0,
+                controls=[ft.Radio(value=k, label=name) for k, name in vm.language_choices()],
+            ),
         ),
         heading(t("Free Wi-Fi"), S.TITLE_MEDIUM),
     ]

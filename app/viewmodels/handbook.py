@@ -18,7 +18,17 @@ from dataclasses import dataclass
 from app.services.vault import Vault, VaultError
 from app.viewmodels.app import AppViewModel
 from core.handbook import fhir, growth, schedule
-from core.handbook.model import Child, Handbook, HandbookError, Measurement, Vaccination, load_handbook
+from core.handbook.model import (
+    CHECKUPS,
+    Checkup,
+    Child,
+    Handbook,
+    HandbookError,
+    Measurement,
+    Note,
+    Vaccination,
+    load_handbook,
+)
 from core.i18n import N_
 
 log = logging.getLogger("machi.app")
@@ -57,6 +67,19 @@ SUMMARY_LABELS = {
     "status": N_("Status"),
     "reason": N_("Reason"),
     "growth": N_("Growth"),
+}
+CHECKUP_LABELS = {
+    "1m": N_("1 month"),
+    "3-4m": N_("3-4 months"),
+    "6-7m": N_("6-7 months"),
+    "9-10m": N_("9-10 months"),
+    "1y": N_("1 year"),
+    "1y6m": N_("1 year 6 months"),
+    "2y": N_("2 years"),
+    "3y": N_("3 years"),
+    "4y": N_("4 years"),
+    "5y": N_("5 years"),
+    "6y": N_("6 years"),
 }
 PROTECTION_TEXT = {
     "secure_storage": N_("Encrypted on this device; the key is kept in the phone's secure storage."),
@@ -307,6 +330,106 @@ class HandbookViewModel:
             reason=d.reason.render(self.t),
         )
 
+    # ------------------------------------------------------------------ check-ups and notes
+    def checkup_choices(self) -> list[tuple[str, str]]:
+        return [(k, self.t(CHECKUP_LABELS[k])) for k in CHECKUPS]
+
+    def checkups(self, child_id: str) -> list[str]:
+        c = self.child(child_id)
+        if c is None:
+            return []
+        out = []
+        for k in sorted(c.checkups, key=lambda k: k.date):
+            parts = [self.t(CHECKUP_LABELS[k.kind]), self.t.long_day(k.date)]
+            parts += [
+                f"{self.t(MEASURE_LABELS[m])} {v:g}"
+                for m, v in (("weight", k.weight_kg), ("height", k.height_cm), ("head", k.head_cm))
+                if v is not None
+            ]
+            if k.findings:
+                parts.append(k.findings)
+            out.append(" · ".join(parts))
+        return out
+
+    async def add_checkup(
+        self,
+        child_id: str,
+        kind: str,
+        date: str,
+        weight_kg: str = "",
+        height_cm: str = "",
+        head_cm: str = "",
+        findings: str = "",
+        facility: str = "",
+    ) -> FormResult:
+        """A check-up (健康診査) with its measurements; the measurements also go to the growth chart."""
+        c = self.child(child_id)
+        if c is None:
+            return FormResult({"form": self.t("This child is not in the handbook.")}, [])
+        errors: dict[str, str] = {}
+        if kind not in CHECKUPS:
+            errors["kind"] = self.t("Choose the check-up.")
+        day = self._date(date, "date", errors, birth=c.birth_date)
+        values = {
+            "weight": self._number(weight_kg, "weight", errors),
+            "height": self._number(height_cm, "height", errors),
+            "head": self._number(head_cm, "head", errors),
+        }
+        if errors:
+            return FormResult(errors, [])
+        months = growth.age_months(c.birth_date, day)
+        for measure, value in values.items():
+            if value is not None and growth.plausibility(measure, c.sex, months, value) == "impossible":
+                errors[measure] = self.t(
+                    "{value} is not possible at this age. Check the number and the unit.", value=f"{value:g}"
+                )
+        if errors:
+            return FormResult(errors, [])
+        record = Checkup(
+            kind=kind,
+            date=day,
+            weight_kg=values["weight"],
+            height_cm=values["height"],
+            head_cm=values["head"],
+            findings=findings.strip()[:2000],
+            facility=facility.strip()[:200],
+        )
+        c.checkups.append(record)
+        point = None
+        if any(v is not None for v in values.values()):
+            point = Measurement(
+                date=day, weight_kg=values["weight"], height_cm=values["height"], head_cm=values["head"]
+            )
+            c.growth.append(point)
+            c.growth.sort(key=lambda m: m.date)
+        try:
+            await self._save()
+        except VaultError as exc:
+            c.checkups.remove(record)
+            if point is not None:
+                c.growth.remove(point)
+            return FormResult({"form": str(exc)}, [])
+        return FormResult({}, [], ok=True)
+
+    async def add_note(self, child_id: str, date: str, text: str) -> FormResult:
+        c = self.child(child_id)
+        if c is None:
+            return FormResult({"form": self.t("This child is not in the handbook.")}, [])
+        errors: dict[str, str] = {}
+        day = self._date(date, "date", errors, birth=c.birth_date)
+        if not (text or "").strip():
+            errors["text"] = self.t("Write the note.")
+        if errors:
+            return FormResult(errors, [])
+        note = Note(date=day, text=text.strip()[:5000])
+        c.notes.append(note)
+        try:
+            await self._save()
+        except VaultError as exc:
+            c.notes.remove(note)
+            return FormResult({"form": str(exc)}, [])
+        return FormResult({}, [], ok=True)
+
     # ------------------------------------------------------------------ growth
     async def add_measurement(
         self,
@@ -378,7 +501,7 @@ class HandbookViewModel:
         age_now = growth.age_months(c.birth_date, self.today())
         top = growth.max_months(measure, c.sex)
         span = min(top, max(12.0, (int(max([age_now] + [p[0] for p in points])) // 6 + 1) * 6.0))
-        table = growth.curves(measure, c.sex, span, step=0.5 if span <= 24 else 1.0)
+        table = growth.curves(measure, c.sex, span, step=1.0 if span <= 24 else 2.0)
         curves = [(p, [(m, v[i]) for m, v in table]) for i, p in enumerate(growth.PERCENTILES)]
         values = [v for _, line in curves for _, v in line] + [y for _, y in points]
         summary = self.t("No measurement yet.")

@@ -260,6 +260,8 @@ def _child_page(shell, hb: HandbookViewModel, child) -> list[ft.Control]:
     )
     out.append(_growth_section(shell, hb, child))
     out.append(_timeline(shell, hb, child))
+    out.append(_checkup_section(shell, hb, child))
+    out.append(_note_section(shell, hb, child))
     out.append(
         card(
             heading(t("Print or save"), S.TITLE_MEDIUM),
@@ -377,34 +379,48 @@ def _open_record(shell, child, vaccine: str, dose: int, name: str) -> None:
 
 # ---------------------------------------------------------------------------------- growth
 def _growth_section(shell, hb: HandbookViewModel, child) -> ft.Control:
+    """The chart, its measure buttons and the WHO switch; switching redraws this part only."""
     t = shell.vm.t
-    measure = getattr(shell, "handbook_measure", "weight")
-    chart = hb.chart(child.id, measure)
-    choices = ft.Row(
-        wrap=True,
-        spacing=6,
-        controls=[
-            (ft.FilledButton if m == measure else ft.OutlinedButton)(
-                label,
-                on_click=lambda e, m=m: (setattr(shell, "handbook_measure", m), shell.render(force=True)),
-            )
-            for m, label in (("weight", t("Weight")), ("height", t("Height")), ("head", t("Head")))
-        ],
-    )
+    body = ft.Column(spacing=8)
+
+    def fill() -> None:
+        measure = getattr(shell, "handbook_measure", "weight")
+        who_on = getattr(shell, "handbook_who", False)
+        chart = hb.chart(child.id, measure)
+        choices = ft.Row(
+            wrap=True,
+            spacing=6,
+            controls=[
+                (ft.FilledButton if m == measure else ft.OutlinedButton)(
+                    label, on_click=lambda e, m=m: pick(m)
+                )
+                for m, label in (("weight", t("Weight")), ("height", t("Height")), ("head", t("Head")))
+            ],
+        )
+        body.controls = [
+            choices,
+            growth_chart(chart, t),
+            text(chart.summary, S.BODY_MEDIUM),
+            ft.Switch(
+                label=t("Show the WHO z-score"), value=who_on, on_change=lambda e: who(bool(e.control.value))
+            ),
+            *([text(chart.who, S.BODY_MEDIUM)] if who_on and chart.who else []),
+        ]
+
+    def pick(measure: str) -> None:
+        shell.handbook_measure = measure
+        fill()
+        body.update()
+
+    def who(on: bool) -> None:
+        shell.handbook_who = on
+        fill()
+        body.update()
+
+    fill()
     return card(
         heading(t("Growth"), S.TITLE_MEDIUM),
-        choices,
-        growth_chart(chart, t),
-        text(chart.summary, S.BODY_MEDIUM),
-        ft.Switch(
-            label=t("Show the WHO z-score"),
-            value=getattr(shell, "handbook_who", False),
-            on_change=lambda e: (
-                setattr(shell, "handbook_who", bool(e.control.value)),
-                shell.render(force=True),
-            ),
-        ),
-        *([text(chart.who, S.BODY_MEDIUM)] if getattr(shell, "handbook_who", False) and chart.who else []),
+        body,
         text(t("Grey lines: the 3rd to 97th percentiles of Japanese children (2023 survey)."), S.BODY_SMALL),
         _measurement_form(shell, hb, child),
     )
@@ -516,4 +532,89 @@ def _measurement_form(shell, hb: HandbookViewModel, child) -> ft.Control:
                 t("Save the measurement"), icon=ft.Icons.SAVE, on_click=lambda e: shell.run(save())
             ),
         ],
+    )
+
+
+# ---------------------------------------------------------------------------------- check-ups, notes
+def _checkup_section(shell, hb: HandbookViewModel, child) -> ft.Control:
+    t = shell.vm.t
+    kind = ft.RadioGroup(
+        content=ft.Row(
+            wrap=True, controls=[ft.Radio(value=k, label=label) for k, label in hb.checkup_choices()]
+        )
+    )
+    kind_error = text("", S.BODY_MEDIUM, color=ft.Colors.ERROR, visible=False)
+    date = _field(
+        t("Date of the check-up (YYYY-MM-DD)"), hint="2025-09-30", keyboard=ft.KeyboardType.DATETIME
+    )
+    weight = _field(t("Check-up weight (kg)"), keyboard=ft.KeyboardType.NUMBER)
+    height = _field(t("Check-up length / height (cm)"), keyboard=ft.KeyboardType.NUMBER)
+    head = _field(t("Check-up head circumference (cm)"), keyboard=ft.KeyboardType.NUMBER)
+    findings = _field(t("Findings (optional)"))
+    form_error = text("", S.BODY_MEDIUM, color=ft.Colors.ERROR, visible=False)
+
+    async def save():
+        result = await hb.add_checkup(
+            child.id,
+            kind.value or "",
+            date.value or "",
+            weight.value or "",
+            height.value or "",
+            head.value or "",
+            findings.value or "",
+        )
+        _show_errors(
+            {"date": date, "weight": weight, "height": height, "head": head}, result.errors, form_error
+        )
+        kind_error.value = result.errors.get("kind", "")
+        kind_error.visible = bool(kind_error.value)
+        if result.ok:
+            shell.render(force=True)
+        else:
+            shell.page.update()
+
+    done = [text(line, S.BODY_MEDIUM) for line in hb.checkups(child.id)] or [
+        text(t("No check-up recorded yet."), S.BODY_MEDIUM)
+    ]
+    return card(
+        heading(t("Check-ups"), S.TITLE_MEDIUM),
+        *done,
+        heading(t("Add a check-up"), S.TITLE_SMALL),
+        kind,
+        kind_error,
+        date,
+        weight,
+        height,
+        head,
+        findings,
+        form_error,
+        ft.FilledButton(t("Save the check-up"), icon=ft.Icons.SAVE, on_click=lambda e: shell.run(save())),
+    )
+
+
+def _note_section(shell, hb: HandbookViewModel, child) -> ft.Control:
+    t = shell.vm.t
+    date = _field(t("Date (YYYY-MM-DD)"), hint="2025-09-30", keyboard=ft.KeyboardType.DATETIME)
+    body = ft.TextField(label=t("Note"), multiline=True, min_lines=2, text_style=ft.TextStyle(size=16))
+    form_error = text("", S.BODY_MEDIUM, color=ft.Colors.ERROR, visible=False)
+
+    async def save():
+        result = await hb.add_note(child.id, date.value or "", body.value or "")
+        _show_errors({"date": date, "text": body}, result.errors, form_error)
+        if result.ok:
+            shell.render(force=True)
+        else:
+            shell.page.update()
+
+    notes = [
+        text(f"{t.long_day(n.date)}: {n.text}", S.BODY_MEDIUM)
+        for n in sorted(child.notes, key=lambda n: n.date)
+    ]
+    return card(
+        heading(t("Notes"), S.TITLE_MEDIUM),
+        *notes,
+        date,
+        body,
+        form_error,
+        ft.FilledButton(t("Save the note"), icon=ft.Icons.SAVE, on_click=lambda e: shell.run(save())),
     )

@@ -199,3 +199,22 @@ async def test_summary_html_is_escaped_and_complete(repo, tmp_path):
     page = vm.summary_html(cid)
     assert "<b>Aki</b>" not in page and "&lt;b&gt;Aki&lt;/b&gt;" in page and "L&lt;1&gt;" in page
     assert "Pneumococcal (PCV)" in page and page.startswith("<!doctype html>")
+
+
+@pytest.mark.asyncio
+async def test_checkups_and_notes(repo, tmp_path):
+    _, vm, cid = await with_child(repo, tmp_path)
+    r = await vm.add_checkup(
+        cid, "3-4m", "2014-05-01", weight_kg="6.2", height_cm="61.5", findings="異常なし"
+    )
+    assert r.ok
+    child = vm.book.children[0]
+    assert child.checkups[0].kind == "3-4m" and child.growth[-1].weight_kg == 6.2  # also on the chart
+    assert vm.checkups(cid) == [
+        "3-4 months · Thursday, May 1, 2014 · Weight (kg) 6.2 · Length / height (cm) 61.5 · 異常なし"
+    ]
+    bad = await vm.add_checkup(cid, "7y", "2014-06-01", weight_kg="35")
+    assert set(bad.errors) == {"kind", "date"} and len(child.checkups) == 1
+    assert "not possible" in (await vm.add_checkup(cid, "1m", "2014-02-10", weight_kg="35")).errors["weight"]
+    assert (await vm.add_note(cid, "2014-04-01", "はじめて笑った")).ok
+    assert "text" in (await vm.add_note(cid, "2014-04-01", "  ")).errors

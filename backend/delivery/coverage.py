@@ -28,24 +28,42 @@ def data_coverage(*, now: dt.datetime, warn_days: int = WARN_DAYS) -> list[dict]
         try:
             city = load_city(slug)
         except (CityNotFound, ValueError, KeyError, OSError) as exc:
-            out.append({"city": slug, "valid_from": None, "valid_to": None, "days_left": None, "status": "unreadable",
-                        "message": f"{slug}: garbage data cannot be read: {exc}"})
+            out.append(
+                {
+                    "city": slug,
+                    "valid_from": None,
+                    "valid_to": None,
+                    "days_left": None,
+                    "status": "unreadable",
+                    "message": f"{slug}: garbage data cannot be read: {exc}",
+                }
+            )
             continue
         v = city.garbage.validity
         today = now.astimezone(zoneinfo.ZoneInfo(city.timezone)).date()
-        entry = {"city": slug, "valid_from": v.start and v.start.isoformat(), "valid_to": v.end and v.end.isoformat(),
-                 "days_left": None, "status": "unknown", "message": ""}
+        entry = {
+            "city": slug,
+            "valid_from": v.start and v.start.isoformat(),
+            "valid_to": v.end and v.end.isoformat(),
+            "days_left": None,
+            "status": "unknown",
+            "message": "",
+        }
         if v.end is not None:
             left = (v.end - today).days
             entry["days_left"] = left
             if left < 0:
                 entry["status"] = "ended"
-                entry["message"] = (f"{slug}: the garbage data ended on {v.end}; no garbage reminders are sent "
-                                    f"until a new calendar is imported (machi garbage import)")
+                entry["message"] = (
+                    f"{slug}: the garbage data ended on {v.end}; no garbage reminders are sent "
+                    f"until a new calendar is imported (machi garbage import)"
+                )
             elif left <= warn_days:
                 entry["status"] = "ending"
-                entry["message"] = (f"{slug}: the garbage data ends on {v.end} ({left} day(s) left); import the "
-                                    f"new calendar before then or reminders stop (machi garbage import)")
+                entry["message"] = (
+                    f"{slug}: the garbage data ends on {v.end} ({left} day(s) left); import the "
+                    f"new calendar before then or reminders stop (machi garbage import)"
+                )
             else:
                 entry["status"] = "ok"
         out.append(entry)
@@ -54,5 +72,8 @@ def data_coverage(*, now: dt.datetime, warn_days: int = WARN_DAYS) -> list[dict]
 
 def warnings(*, now: dt.datetime, warn_days: int = WARN_DAYS) -> list[str]:
     """The staff warnings of ``data_coverage``: cities whose data ends soon or has ended."""
-    return [e["message"] for e in data_coverage(now=now, warn_days=warn_days) if e["status"] in ("ending", "ended",
-                                                                                                  "unreadable")]
+    return [
+        e["message"]
+        for e in data_coverage(now=now, warn_days=warn_days)
+        if e["status"] in ("ending", "ended", "unreadable")
+    ]

@@ -80,8 +80,20 @@ class DispatchReport:
     by_transport: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in ("batches", "sent", "retried", "failed", "paused", "expired",
-                                              "tokens_deleted", "seconds", "by_transport")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "batches",
+                "sent",
+                "retried",
+                "failed",
+                "paused",
+                "expired",
+                "tokens_deleted",
+                "seconds",
+                "by_transport",
+            )
+        }
 
 
 def backoff_delay(attempt: int, retry_after: float | None, base: float = 2.0, cap: float = 3600.0) -> float:
@@ -91,8 +103,14 @@ def backoff_delay(attempt: int, retry_after: float | None, base: float = 2.0, ca
 
 
 class Dispatcher:
-    def __init__(self, engine: Engine, settings: Settings, fcm: Transport | None = None,
-                 inbox: InboxTransport | None = None, worker: str | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        fcm: Transport | None = None,
+        inbox: InboxTransport | None = None,
+        worker: str | None = None,
+    ):
         self.engine, self.settings = engine, settings
         self._own_transports = fcm is None and inbox is None
         if self._own_transports:
@@ -104,8 +122,11 @@ class Dispatcher:
 
     def expire(self, now: dt.datetime) -> int:
         with self.engine.begin() as conn:
-            res = conn.execute(update(o_t).where(o_t.c.status == PENDING, o_t.c.expires_at <= now)
-                               .values(status=EXPIRED, error_code="EXPIRED", updated_at=now))
+            res = conn.execute(
+                update(o_t)
+                .where(o_t.c.status == PENDING, o_t.c.expires_at <= now)
+                .values(status=EXPIRED, error_code="EXPIRED", updated_at=now)
+            )
             return res.rowcount or 0
 
     def _pauses(self, conn: Connection, now: dt.datetime) -> dict[str, dt.datetime]:
@@ -117,20 +138,52 @@ class Dispatcher:
         # The due ids first, from the outbox alone (narrow rows: a top-N sort in memory, no join),
         # locked with SKIP LOCKED on PostgreSQL; then the rows and their devices for those ids only.
         # Sorting the joined full rows instead spilled to disk and cost ~0.1 s per batch at 20,000 due.
-        ids = (select(o_t.c.id)
-               .where(o_t.c.status == PENDING, o_t.c.next_attempt_at <= now, o_t.c.expires_at > now)
-               .order_by(o_t.c.priority.desc(), o_t.c.next_attempt_at, o_t.c.id)
-               .limit(self.settings.batch_size))
+        ids = (
+            select(o_t.c.id)
+            .where(o_t.c.status == PENDING, o_t.c.next_attempt_at <= now, o_t.c.expires_at > now)
+            .order_by(o_t.c.priority.desc(), o_t.c.next_attempt_at, o_t.c.id)
+            .limit(self.settings.batch_size)
+        )
         if not is_sqlite(conn):
             ids = ids.with_for_update(skip_locked=True)
-        q = (select(o_t.c.id, o_t.c.device_id, o_t.c.occurrence_key, o_t.c.kind, o_t.c.priority, o_t.c.title,
-                    o_t.c.body, o_t.c.data, o_t.c.expires_at, o_t.c.attempts, d_t.c.push_token, d_t.c.token_kind,
-                    d_t.c.platform)
-             .join(d_t, d_t.c.id == o_t.c.device_id)
-             .where(o_t.c.id.in_(ids))
-             .order_by(o_t.c.priority.desc(), o_t.c.next_attempt_at, o_t.c.id))
-        return [Outgoing(r.id, r.device_id, r.occurrence_key, r.kind, r.priority, r.title, r.body, r.data or {},
-                         r.expires_at, r.attempts, r.push_token, r.token_kind, r.platform) for r in conn.execute(q)]
+        q = (
+            select(
+                o_t.c.id,
+                o_t.c.device_id,
+                o_t.c.occurrence_key,
+                o_t.c.kind,
+                o_t.c.priority,
+                o_t.c.title,
+                o_t.c.body,
+                o_t.c.data,
+                o_t.c.expires_at,
+                o_t.c.attempts,
+                d_t.c.push_token,
+                d_t.c.token_kind,
+                d_t.c.platform,
+            )
+            .join(d_t, d_t.c.id == o_t.c.device_id)
+            .where(o_t.c.id.in_(ids))
+            .order_by(o_t.c.priority.desc(), o_t.c.next_attempt_at, o_t.c.id)
+        )
+        return [
+            Outgoing(
+                r.id,
+                r.device_id,
+                r.occurrence_key,
+                r.kind,
+                r.priority,
+                r.title,
+                r.body,
+                r.data or {},
+                r.expires_at,
+                r.attempts,
+                r.push_token,
+                r.token_kind,
+                r.platform,
+            )
+            for r in conn.execute(q)
+        ]
 
     def _route(self, batch: list[Outgoing], pauses: dict[str, dt.datetime], now: dt.datetime):
         """(to FCM, to the inbox, held by a pause with its end)."""
@@ -157,10 +210,10 @@ class Dispatcher:
             to_fcm, to_inbox, held = self._route(batch, self._pauses(conn, now), now)
             results: dict[int, tuple[str, Result]] = {}
             if to_fcm:
-                for o, r in zip(to_fcm, await self.fcm.send(conn, to_fcm, now)):
+                for o, r in zip(to_fcm, await self.fcm.send(conn, to_fcm, now), strict=True):
                     results[o.outbox_id] = ("fcm", r)
             if to_inbox:
-                for o, r in zip(to_inbox, await self.inbox.send(conn, to_inbox, now)):
+                for o, r in zip(to_inbox, await self.inbox.send(conn, to_inbox, now), strict=True):
                     results[o.outbox_id] = ("inbox", r)
             self._record(conn, batch, results, held, now, report)
         report.batches += 1
@@ -178,11 +231,14 @@ class Dispatcher:
                 to_fcm, to_inbox, held = self._route(batch, self._pauses(conn, now), now)
                 results: dict[int, tuple[str, Result]] = {}
                 if to_inbox:  # no network: delivered and recorded in the claim transaction
-                    for o, r in zip(to_inbox, await self.inbox.send(conn, to_inbox, now)):
+                    for o, r in zip(to_inbox, await self.inbox.send(conn, to_inbox, now), strict=True):
                         results[o.outbox_id] = ("inbox", r)
                 if to_fcm:
-                    conn.execute(update(o_t).where(o_t.c.id.in_([o.outbox_id for o in to_fcm]))
-                                 .values(status=SENDING, message_id=worker, error_code="CLAIMED", updated_at=utcnow()))
+                    conn.execute(
+                        update(o_t)
+                        .where(o_t.c.id.in_([o.outbox_id for o in to_fcm]))
+                        .values(status=SENDING, message_id=worker, error_code="CLAIMED", updated_at=utcnow())
+                    )
                 self._record(conn, batch, results, held, now, report)
         if to_fcm:
             ids = [o.outbox_id for o in to_fcm]
@@ -191,44 +247,81 @@ class Dispatcher:
                 sent = await self.fcm.send(None, to_fcm, now)
             except BaseException:
                 with self.engine.connect() as conn, conn.execution_options(immediate=True).begin():
-                    conn.execute(update(o_t).where(*mine).values(status=PENDING, message_id=None, error_code=None))
+                    conn.execute(
+                        update(o_t).where(*mine).values(status=PENDING, message_id=None, error_code=None)
+                    )
                 raise
             with self.engine.connect() as conn:
                 conn = conn.execution_options(immediate=True)
                 with conn.begin():
                     # Rows deleted meanwhile (device unregistered) or taken back are not recorded.
                     live = set(conn.scalars(select(o_t.c.id).where(*mine)))
-                    results = {o.outbox_id: ("fcm", r) for o, r in zip(to_fcm, sent) if o.outbox_id in live}
+                    results = {
+                        o.outbox_id: ("fcm", r)
+                        for o, r in zip(to_fcm, sent, strict=True)
+                        if o.outbox_id in live
+                    }
                     self._record(conn, [o for o in to_fcm if o.outbox_id in live], results, [], now, report)
         report.batches += 1
         return len(batch)
 
     def recover(self) -> int:
         """Make rows due again that a dead dispatcher left ``sending`` (SQLite); returns how many."""
-        lease = dt.timedelta(seconds=max(600.0, 2 * self.settings.fcm_timeout * math.ceil(
-            self.settings.batch_size / max(1, self.settings.fcm_concurrency))))
+        lease = dt.timedelta(
+            seconds=max(
+                600.0,
+                2
+                * self.settings.fcm_timeout
+                * math.ceil(self.settings.batch_size / max(1, self.settings.fcm_concurrency)),
+            )
+        )
         with self.engine.connect() as conn:
             conn = conn.execution_options(immediate=True)
             with conn.begin():
-                claimed = conn.execute(select(o_t.c.id, o_t.c.message_id, o_t.c.updated_at)
-                                       .where(o_t.c.status == SENDING)).all()
-                stale = [r.id for r in claimed if r.updated_at < utcnow() - lease or _worker_gone(r.message_id)]
+                claimed = conn.execute(
+                    select(o_t.c.id, o_t.c.message_id, o_t.c.updated_at).where(o_t.c.status == SENDING)
+                ).all()
+                stale = [
+                    r.id for r in claimed if r.updated_at < utcnow() - lease or _worker_gone(r.message_id)
+                ]
                 if stale:
-                    conn.execute(update(o_t).where(o_t.c.id.in_(stale), o_t.c.status == SENDING)
-                                 .values(status=PENDING, message_id=None, error_code=None))
-                    log.warning("%d outbox row(s) left in flight by a dispatcher that stopped are due again",
-                                len(stale))
+                    conn.execute(
+                        update(o_t)
+                        .where(o_t.c.id.in_(stale), o_t.c.status == SENDING)
+                        .values(status=PENDING, message_id=None, error_code=None)
+                    )
+                    log.warning(
+                        "%d outbox row(s) left in flight by a dispatcher that stopped are due again",
+                        len(stale),
+                    )
         return len(stale)
 
-    def _record(self, conn: Connection, batch: list[Outgoing], results: dict[int, tuple[str, Result]],
-                held: list[tuple[Outgoing, dt.datetime]], now: dt.datetime, report: DispatchReport) -> None:
+    def _record(
+        self,
+        conn: Connection,
+        batch: list[Outgoing],
+        results: dict[int, tuple[str, Result]],
+        held: list[tuple[Outgoing, dt.datetime]],
+        now: dt.datetime,
+        report: DispatchReport,
+    ) -> None:
         updates, attempts, audits = [], [], []
         tokens_to_delete: dict[str, tuple[str, str]] = {}
         paused_platforms: dict[str, str] = {}
         quota_until: dt.datetime | None = None
         for o, until in held:  # a paused route: wait, no attempt is made or counted
-            updates.append({"b_id": o.outbox_id, "b_status": PENDING, "b_attempts": o.attempts, "b_next": until,
-                            "b_transport": None, "b_mid": None, "b_err": "PAUSED", "b_sent": None})
+            updates.append(
+                {
+                    "b_id": o.outbox_id,
+                    "b_status": PENDING,
+                    "b_attempts": o.attempts,
+                    "b_next": until,
+                    "b_transport": None,
+                    "b_mid": None,
+                    "b_err": "PAUSED",
+                    "b_sent": None,
+                }
+            )
             report.paused += 1
         for o in batch:
             if o.outbox_id not in results:
@@ -248,8 +341,11 @@ class Dispatcher:
                 nxt = now + dt.timedelta(minutes=self.settings.auth_pause_minutes)
                 report.paused += 1
             else:  # retry
-                delay = (max(self.settings.quota_backoff_seconds, r.retry_after or 0) if r.quota
-                         else backoff_delay(n, r.retry_after))
+                delay = (
+                    max(self.settings.quota_backoff_seconds, r.retry_after or 0)
+                    if r.quota
+                    else backoff_delay(n, r.retry_after)
+                )
                 nxt = now + dt.timedelta(seconds=delay)
                 if n >= self.settings.max_attempts:
                     status = FAILED
@@ -265,37 +361,87 @@ class Dispatcher:
                 tokens_to_delete[o.device_id] = (hash_secret(o.push_token), r.error_code or "")
             if r.pause_platform:
                 paused_platforms[o.platform] = r.detail or r.error_code or ""
-            updates.append({"b_id": o.outbox_id, "b_status": status, "b_attempts": n, "b_next": nxt,
-                            "b_transport": transport, "b_mid": r.message_id, "b_err": r.error_code,
-                            "b_sent": sent_at})
-            attempts.append({"outbox_id": o.outbox_id, "attempt": n if r.outcome != "paused" else o.attempts + 1,
-                             "at": now, "transport": transport,
-                             "status": r.outcome if status != EXPIRED else "expired", "message_id": r.message_id,
-                             "error_code": r.error_code, "detail": (r.detail or None) and r.detail[:500],
-                             "worker": self.worker[:64]})
+            updates.append(
+                {
+                    "b_id": o.outbox_id,
+                    "b_status": status,
+                    "b_attempts": n,
+                    "b_next": nxt,
+                    "b_transport": transport,
+                    "b_mid": r.message_id,
+                    "b_err": r.error_code,
+                    "b_sent": sent_at,
+                }
+            )
+            attempts.append(
+                {
+                    "outbox_id": o.outbox_id,
+                    "attempt": n if r.outcome != "paused" else o.attempts + 1,
+                    "at": now,
+                    "transport": transport,
+                    "status": r.outcome if status != EXPIRED else "expired",
+                    "message_id": r.message_id,
+                    "error_code": r.error_code,
+                    "detail": (r.detail or None) and r.detail[:500],
+                    "worker": self.worker[:64],
+                }
+            )
         if updates:
-            conn.execute(update(o_t).where(o_t.c.id == bindparam("b_id")).values(
-                status=bindparam("b_status"), attempts=bindparam("b_attempts"), next_attempt_at=bindparam("b_next"),
-                transport=bindparam("b_transport"), message_id=bindparam("b_mid"), error_code=bindparam("b_err"),
-                sent_at=bindparam("b_sent"), updated_at=now), updates)
+            conn.execute(
+                update(o_t)
+                .where(o_t.c.id == bindparam("b_id"))
+                .values(
+                    status=bindparam("b_status"),
+                    attempts=bindparam("b_attempts"),
+                    next_attempt_at=bindparam("b_next"),
+                    transport=bindparam("b_transport"),
+                    message_id=bindparam("b_mid"),
+                    error_code=bindparam("b_err"),
+                    sent_at=bindparam("b_sent"),
+                    updated_at=now,
+                ),
+                updates,
+            )
         if attempts:
             conn.execute(insert(a_t), attempts)
         for device_id, (token_hash, code) in tokens_to_delete.items():
-            res = conn.execute(update(d_t).where(d_t.c.id == device_id, d_t.c.token_hash == token_hash)
-                               .values(push_token=None, token_hash=None, token_kind=None, token_updated_at=now))
+            res = conn.execute(
+                update(d_t)
+                .where(d_t.c.id == device_id, d_t.c.token_hash == token_hash)
+                .values(push_token=None, token_hash=None, token_kind=None, token_updated_at=now)
+            )
             if res.rowcount:
                 report.tokens_deleted += 1
-                audits.append({"at": now, "actor": "system:fcm", "action": "token.delete", "target": device_id,
-                               "detail": {"error_code": code}})
+                audits.append(
+                    {
+                        "at": now,
+                        "actor": "system:fcm",
+                        "action": "token.delete",
+                        "target": device_id,
+                        "detail": {"error_code": code},
+                    }
+                )
                 log.warning("deleted the push token of device %s after FCM %s", device_id, code)
         for platform, detail in paused_platforms.items():
             until = now + dt.timedelta(minutes=self.settings.auth_pause_minutes)
             self._pause(conn, f"platform:{platform}", until, f"THIRD_PARTY_AUTH_ERROR: {detail}"[:300])
-            audits.append({"at": now, "actor": "system:fcm", "action": "platform.pause", "target": platform,
-                           "detail": {"until": until.isoformat(), "error_code": "THIRD_PARTY_AUTH_ERROR"}})
-            log.critical("FCM THIRD_PARTY_AUTH_ERROR for %s: APNs/web push credentials are broken; %s paused until "
-                         "%s, tokens kept. Fix the credentials in the Firebase console. (%s)",
-                         platform, platform, until.isoformat(), detail)
+            audits.append(
+                {
+                    "at": now,
+                    "actor": "system:fcm",
+                    "action": "platform.pause",
+                    "target": platform,
+                    "detail": {"until": until.isoformat(), "error_code": "THIRD_PARTY_AUTH_ERROR"},
+                }
+            )
+            log.critical(
+                "FCM THIRD_PARTY_AUTH_ERROR for %s: APNs/web push credentials are broken; %s paused until "
+                "%s, tokens kept. Fix the credentials in the Firebase console. (%s)",
+                platform,
+                platform,
+                until.isoformat(),
+                detail,
+            )
         if quota_until is not None:
             self._pause(conn, QUOTA_KEY, quota_until, "FCM 429 QUOTA_EXCEEDED")
             log.warning("FCM quota exceeded: backing off until %s", quota_until.isoformat())
@@ -308,14 +454,21 @@ class Dispatcher:
         dialect = sqlite if is_sqlite(conn) else postgresql
         stmt = dialect.insert(p_t).values(key=key, until=until, reason=reason)
         later = stmt.excluded.until > p_t.c.until
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=[p_t.c.key],
-            set_={"until": case((later, stmt.excluded.until), else_=p_t.c.until),
-                  "reason": case((later, stmt.excluded.reason), else_=p_t.c.reason)}))
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[p_t.c.key],
+                set_={
+                    "until": case((later, stmt.excluded.until), else_=p_t.c.until),
+                    "reason": case((later, stmt.excluded.reason), else_=p_t.c.reason),
+                },
+            )
+        )
 
     # ------------------------------------------------------------------ runs
 
-    async def run_async(self, now: dt.datetime | None = None, max_batches: int | None = None) -> DispatchReport:
+    async def run_async(
+        self, now: dt.datetime | None = None, max_batches: int | None = None
+    ) -> DispatchReport:
         t0 = time.perf_counter()
         now = now or utcnow()
         report = DispatchReport()
@@ -333,8 +486,12 @@ class Dispatcher:
 
         With ``MACHI_DISPATCH_PROCESSES`` > 1 on PostgreSQL (and transports made from the
         settings) the run is split over that many forked processes (``run_processes``)."""
-        if (self.settings.dispatch_processes > 1 and max_batches is None and self._own_transports
-                and not is_sqlite(self.engine)):
+        if (
+            self.settings.dispatch_processes > 1
+            and max_batches is None
+            and self._own_transports
+            and not is_sqlite(self.engine)
+        ):
             return self.run_processes(now or utcnow(), self.settings.dispatch_processes)
 
         async def go():
@@ -343,13 +500,13 @@ class Dispatcher:
             finally:
                 if self.fcm is not None:
                     await self.fcm.aclose()
+
         try:
             return asyncio.run(go())
         finally:
             close = getattr(self.fcm, "close", None)
             if close:
                 close()
-
 
     def run_processes(self, now: dt.datetime, processes: int) -> DispatchReport:
         """The same run in ``processes`` forked dispatcher processes (PostgreSQL only).

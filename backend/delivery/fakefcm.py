@@ -41,29 +41,62 @@ MAX_TOPIC_PAYLOAD = 2048
 TOPIC = re.compile(r"^[a-zA-Z0-9\-_.~%]{1,900}$")
 TTL = re.compile(r"^\d+(\.\d{1,9})?s$")
 RESERVED_DATA = {"from", "notification", "message_type"}
-MESSAGE_KEYS = {"name", "data", "notification", "android", "webpush", "apns", "fcm_options", "token", "fid", "topic",
-                "condition"}
+MESSAGE_KEYS = {
+    "name",
+    "data",
+    "notification",
+    "android",
+    "webpush",
+    "apns",
+    "fcm_options",
+    "token",
+    "fid",
+    "topic",
+    "condition",
+}
 TARGETS = ("token", "fid", "topic", "condition")
 SEND_PATH = re.compile(r"/v1/projects/([^/]+)/messages:send")
 TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")
-PREFIXES = {"fail-unregistered-": "unregistered", "fail-sender-": "sender_id_mismatch",
-            "fail-invalid-": "invalid_token", "fail-quota-": "quota", "fail-unavailable-": "unavailable",
-            "fail-auth-": "third_party_auth", "fail-html-": "html_502"}
-SCRIPTED = {"ok", "unregistered", "sender_id_mismatch", "invalid_token", "invalid_argument", "quota", "unavailable",
-            "internal", "third_party_auth", "html_502"}
+PREFIXES = {
+    "fail-unregistered-": "unregistered",
+    "fail-sender-": "sender_id_mismatch",
+    "fail-invalid-": "invalid_token",
+    "fail-quota-": "quota",
+    "fail-unavailable-": "unavailable",
+    "fail-auth-": "third_party_auth",
+    "fail-html-": "html_502",
+}
+SCRIPTED = {
+    "ok",
+    "unregistered",
+    "sender_id_mismatch",
+    "invalid_token",
+    "invalid_argument",
+    "quota",
+    "unavailable",
+    "internal",
+    "third_party_auth",
+    "html_502",
+}
 
 FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
 BAD_REQUEST = "type.googleapis.com/google.rpc.BadRequest"
 
 
-def _error(status: int, status_name: str, message: str, fcm_code: str | None = None,
-           violations: list[tuple[str, str]] | None = None) -> dict:
+def _error(
+    status: int,
+    status_name: str,
+    message: str,
+    fcm_code: str | None = None,
+    violations: list[tuple[str, str]] | None = None,
+) -> dict:
     details = []
     if fcm_code:
         details.append({"@type": FCM_ERROR, "errorCode": fcm_code})
     if violations:
-        details.append({"@type": BAD_REQUEST,
-                        "fieldViolations": [{"field": f, "description": d} for f, d in violations]})
+        details.append(
+            {"@type": BAD_REQUEST, "fieldViolations": [{"field": f, "description": d} for f, d in violations]}
+        )
     return {"error": {"code": status, "message": message, "status": status_name, "details": details}}
 
 
@@ -87,17 +120,21 @@ def validate_message(body: dict) -> tuple[dict, str, bool]:
         raise Invalid("", "Invalid JSON payload received.")
     extra = set(body) - {"message", "validate_only"}
     if extra:
-        raise Invalid(sorted(extra)[0], f"Invalid JSON payload received. Unknown name \"{sorted(extra)[0]}\"")
+        raise Invalid(sorted(extra)[0], f'Invalid JSON payload received. Unknown name "{sorted(extra)[0]}"')
     msg = body.get("message")
     if not isinstance(msg, dict):
         raise Invalid("message", "Request contains an invalid argument: message is required")
     extra = set(msg) - MESSAGE_KEYS
     if extra:
         name = sorted(extra)[0]
-        raise Invalid(f"message.{name}", f"Invalid JSON payload received. Unknown name \"{name}\" at 'message'")
+        raise Invalid(
+            f"message.{name}", f"Invalid JSON payload received. Unknown name \"{name}\" at 'message'"
+        )
     targets = [t for t in TARGETS if msg.get(t) not in (None, "")]
     if len(targets) != 1:
-        raise Invalid("message", f"exactly one of token, fid, topic or condition is required (got {targets or 'none'})")
+        raise Invalid(
+            "message", f"exactly one of token, fid, topic or condition is required (got {targets or 'none'})"
+        )
     kind = targets[0]
     target = msg[kind]
     if not isinstance(target, str):
@@ -124,13 +161,18 @@ def validate_message(body: dict) -> tuple[dict, str, bool]:
         if not isinstance(android, dict):
             raise Invalid("message.android", "android must be an object")
         if "priority" in android and android["priority"] not in ("normal", "high", "NORMAL", "HIGH"):
-            raise Invalid("message.android.priority", f"Invalid value at 'message.android.priority' "
-                                                      f"({android['priority']!r})")
+            raise Invalid(
+                "message.android.priority",
+                f"Invalid value at 'message.android.priority' ({android['priority']!r})",
+            )
         if "ttl" in android:
             ttl = android["ttl"]
             if not isinstance(ttl, str) or not TTL.match(ttl) or float(ttl[:-1]) > 2419200:
-                raise Invalid("message.android.ttl", f"Invalid value at 'message.android.ttl' ({ttl!r}); "
-                                                     f"expected a duration like '3600s' up to 28 days")
+                raise Invalid(
+                    "message.android.ttl",
+                    f"Invalid value at 'message.android.ttl' ({ttl!r}); "
+                    f"expected a duration like '3600s' up to 28 days",
+                )
         if "collapse_key" in android and not isinstance(android["collapse_key"], str):
             raise Invalid("message.android.collapse_key", "collapse_key must be a string")
         if "data" in android:
@@ -164,9 +206,19 @@ class FakeFCM:
     """The fake server: an ASGI app with its state; ``start()`` serves it with uvicorn on 127.0.0.1
     in a thread."""
 
-    def __init__(self, project: str = DEFAULT_PROJECT, expected_token: str | None = None, delay: float = 0.0,
-                 retry_after: int = 120):
-        self.project, self.expected_token, self.delay, self.retry_after = project, expected_token, delay, retry_after
+    def __init__(
+        self,
+        project: str = DEFAULT_PROJECT,
+        expected_token: str | None = None,
+        delay: float = 0.0,
+        retry_after: int = 120,
+    ):
+        self.project, self.expected_token, self.delay, self.retry_after = (
+            project,
+            expected_token,
+            delay,
+            retry_after,
+        )
         self.lock = threading.Lock()
         self._ids = itertools.count(1)
         self.reset()
@@ -243,7 +295,9 @@ class FakeFCM:
 
     def delivered_keys(self) -> collections.Counter:
         with self.lock:
-            return collections.Counter(m["message"].get("data", {}).get("occurrence_key") for m in self.delivered)
+            return collections.Counter(
+                m["message"].get("data", {}).get("occurrence_key") for m in self.delivered
+            )
 
     # ---------------------------------------------------------------- ASGI
 
@@ -262,9 +316,12 @@ class FakeFCM:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
-        status, payload, headers = await self.handle(scope["method"], scope["path"],
-                                                     {k.decode().lower(): v.decode() for k, v in scope["headers"]},
-                                                     body)
+        status, payload, headers = await self.handle(
+            scope["method"],
+            scope["path"],
+            {k.decode().lower(): v.decode() for k, v in scope["headers"]},
+            body,
+        )
         if isinstance(payload, (bytes, str)):
             data = payload.encode() if isinstance(payload, str) else payload
             ctype = "text/html; charset=UTF-8"
@@ -292,27 +349,64 @@ class FakeFCM:
         if not m or method != "POST":
             return 404, _error(404, "NOT_FOUND", f"no such method {method} {path}"), None, 0.0
         auth = headers.get("authorization", "")
-        if not auth.startswith("Bearer ") or not auth[7:].strip() or (
-                self.expected_token and auth[7:] != self.expected_token):
-            return (*self._reject(401, _error(401, "UNAUTHENTICATED", "Request is missing required authentication "
-                                                                      "credential. Expected OAuth 2 access token")),
-                    0.0)
+        if (
+            not auth.startswith("Bearer ")
+            or not auth[7:].strip()
+            or (self.expected_token and auth[7:] != self.expected_token)
+        ):
+            return (
+                *self._reject(
+                    401,
+                    _error(
+                        401,
+                        "UNAUTHENTICATED",
+                        "Request is missing required authentication "
+                        "credential. Expected OAuth 2 access token",
+                    ),
+                ),
+                0.0,
+            )
         if m.group(1) != self.project:
-            return (*self._reject(403, _error(403, "PERMISSION_DENIED",
-                                              f"Permission 'cloudmessaging.messages.create' denied on project "
-                                              f"{m.group(1)!r}")), 0.0)
+            return (
+                *self._reject(
+                    403,
+                    _error(
+                        403,
+                        "PERMISSION_DENIED",
+                        f"Permission 'cloudmessaging.messages.create' denied on project {m.group(1)!r}",
+                    ),
+                ),
+                0.0,
+            )
         if headers.get("x-goog-api-format-version") != "2":
-            return (*self._reject(400, _error(400, "INVALID_ARGUMENT", "X-GOOG-API-FORMAT-VERSION: 2 is required")),
-                    0.0)
+            return (
+                *self._reject(
+                    400, _error(400, "INVALID_ARGUMENT", "X-GOOG-API-FORMAT-VERSION: 2 is required")
+                ),
+                0.0,
+            )
         try:
             parsed = json.loads(body or b"null")
             msg, target, validate_only = validate_message(parsed)
         except json.JSONDecodeError as exc:
-            return (*self._reject(400, _error(400, "INVALID_ARGUMENT", f"Invalid JSON payload received. {exc}")),
-                    0.0)
+            return (
+                *self._reject(400, _error(400, "INVALID_ARGUMENT", f"Invalid JSON payload received. {exc}")),
+                0.0,
+            )
         except Invalid as exc:
-            return (*self._reject(400, _error(400, "INVALID_ARGUMENT", exc.description, "INVALID_ARGUMENT",
-                                              [(exc.field, exc.description)])), 0.0)
+            return (
+                *self._reject(
+                    400,
+                    _error(
+                        400,
+                        "INVALID_ARGUMENT",
+                        exc.description,
+                        "INVALID_ARGUMENT",
+                        [(exc.field, exc.description)],
+                    ),
+                ),
+                0.0,
+            )
         reply = self._next_reply(target)
         now = time.time()
         with self.lock:
@@ -336,25 +430,68 @@ class FakeFCM:
         if reply == "sender_id_mismatch":
             return 403, _error(403, "PERMISSION_DENIED", "SenderId mismatch", "SENDER_ID_MISMATCH"), None
         if reply == "invalid_token":
-            return 400, _error(400, "INVALID_ARGUMENT", "The registration token is not a valid FCM registration "
-                                                        "token", "INVALID_ARGUMENT",
-                               [("message.token", "Invalid registration token")]), None
+            return (
+                400,
+                _error(
+                    400,
+                    "INVALID_ARGUMENT",
+                    "The registration token is not a valid FCM registration token",
+                    "INVALID_ARGUMENT",
+                    [("message.token", "Invalid registration token")],
+                ),
+                None,
+            )
         if reply == "invalid_argument":
-            return 400, _error(400, "INVALID_ARGUMENT", "Invalid value at 'message.data'", "INVALID_ARGUMENT",
-                               [("message.data", "Invalid value")]), None
+            return (
+                400,
+                _error(
+                    400,
+                    "INVALID_ARGUMENT",
+                    "Invalid value at 'message.data'",
+                    "INVALID_ARGUMENT",
+                    [("message.data", "Invalid value")],
+                ),
+                None,
+            )
         if reply == "quota":
-            return 429, _error(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Send requests'",
-                               "QUOTA_EXCEEDED"), {"Retry-After": str(self.retry_after)}
+            return (
+                429,
+                _error(
+                    429,
+                    "RESOURCE_EXHAUSTED",
+                    "Quota exceeded for quota metric 'Send requests'",
+                    "QUOTA_EXCEEDED",
+                ),
+                {"Retry-After": str(self.retry_after)},
+            )
         if reply == "unavailable":
-            return 503, _error(503, "UNAVAILABLE", "The service is currently unavailable.", "UNAVAILABLE"), None
+            return (
+                503,
+                _error(503, "UNAVAILABLE", "The service is currently unavailable.", "UNAVAILABLE"),
+                None,
+            )
         if reply == "internal":
             return 500, _error(500, "INTERNAL", "Internal error encountered.", "INTERNAL"), None
         if reply == "third_party_auth":
-            return 401, _error(401, "UNAUTHENTICATED", "Auth error from APNS or Web Push Service",
-                               "THIRD_PARTY_AUTH_ERROR"), None
+            return (
+                401,
+                _error(
+                    401,
+                    "UNAUTHENTICATED",
+                    "Auth error from APNS or Web Push Service",
+                    "THIRD_PARTY_AUTH_ERROR",
+                ),
+                None,
+            )
         if reply == "html_502":
-            return 502, ("<!DOCTYPE html><html><head><title>Error 502 (Server Error)!!1</title></head>"
-                         "<body><p><b>502.</b> <ins>That’s an error.</ins></p></body></html>"), None
+            return (
+                502,
+                (
+                    "<!DOCTYPE html><html><head><title>Error 502 (Server Error)!!1</title></head>"
+                    "<body><p><b>502.</b> <ins>That’s an error.</ins></p></body></html>"
+                ),
+                None,
+            )
         raise AssertionError(reply)
 
     def _control(self, method: str, path: str, body: bytes):
@@ -364,8 +501,11 @@ class FakeFCM:
             return 400, {"error": "bad json"}, None
         if path == "/_fake/messages" and method == "GET":
             with self.lock:
-                return 200, {"messages": self.delivered, "requests": len(self.requests),
-                             "rejected": self.rejected}, None
+                return (
+                    200,
+                    {"messages": self.delivered, "requests": len(self.requests), "rejected": self.rejected},
+                    None,
+                )
         if path == "/_fake/reset" and method == "POST":
             self.reset()
             return 200, {"ok": True}, None
@@ -391,8 +531,16 @@ class FakeFCM:
     def start(self, host: str = "127.0.0.1", port: int = 0) -> FakeFCM:
         import uvicorn
 
-        config = uvicorn.Config(self, host=host, port=port, log_level="warning", access_log=False, lifespan="off",
-                                timeout_keep_alive=30, backlog=2048)
+        config = uvicorn.Config(
+            self,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_keep_alive=30,
+            backlog=2048,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="fake-fcm", daemon=True)
         self._thread.start()
@@ -417,5 +565,12 @@ class FakeFCM:
 def serve_forever(host: str, port: int, project: str, delay: float = 0.0) -> None:
     import uvicorn
 
-    uvicorn.run(FakeFCM(project=project, delay=delay), host=host, port=port, log_level="warning", access_log=False,
-                lifespan="off", backlog=2048)
+    uvicorn.run(
+        FakeFCM(project=project, delay=delay),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        backlog=2048,
+    )

@@ -93,7 +93,8 @@ def point_sdk_at(endpoint: str | None) -> None:
     """Patch point 2: the class constant read when the messaging service is created."""
     with _PATCH_LOCK:
         messaging._MessagingService.FCM_URL = (
-            f"{endpoint.rstrip('/')}/v1/projects/{{0}}/messages:send" if endpoint else REAL_FCM_URL)
+            f"{endpoint.rstrip('/')}/v1/projects/{{0}}/messages:send" if endpoint else REAL_FCM_URL
+        )
 
 
 def check_endpoint(endpoint: str) -> str:
@@ -122,21 +123,35 @@ def build_message(o: Outgoing, now: dt.datetime) -> messaging.Message:
     data = {str(k): str(v) for k, v in (o.data or {}).items()}
     data["occurrence_key"] = key
     android = messaging.AndroidConfig(
-        collapse_key=key, priority="high" if high else "normal", ttl=ttl,
-        notification=messaging.AndroidNotification(tag=key, channel_id="alerts" if high else "reminders"))
+        collapse_key=key,
+        priority="high" if high else "normal",
+        ttl=ttl,
+        notification=messaging.AndroidNotification(tag=key, channel_id="alerts" if high else "reminders"),
+    )
     # JMA alerts below level 4 are high priority but not time-sensitive (data time_sensitive=0, backend/alerts).
     aps_extra = {"interruption-level": "time-sensitive"} if high and data.get("time_sensitive") != "0" else {}
     apns = messaging.APNSConfig(
-        headers={"apns-collapse-id": collapse_id(key), "apns-priority": "10" if high else "5",
-                 "apns-expiration": str(int(o.expires_at.timestamp()))},
-        payload=messaging.APNSPayload(aps=messaging.Aps(thread_id=o.kind, custom_data=aps_extra or None)))
-    webpush = messaging.WebpushConfig(headers={"TTL": str(ttl), "Urgency": "high" if high else "normal",
-                                               "Topic": webpush_topic(key)})
+        headers={
+            "apns-collapse-id": collapse_id(key),
+            "apns-priority": "10" if high else "5",
+            "apns-expiration": str(int(o.expires_at.timestamp())),
+        },
+        payload=messaging.APNSPayload(aps=messaging.Aps(thread_id=o.kind, custom_data=aps_extra or None)),
+    )
+    webpush = messaging.WebpushConfig(
+        headers={"TTL": str(ttl), "Urgency": "high" if high else "normal", "Topic": webpush_topic(key)}
+    )
     target = {"fid": o.push_token} if o.token_kind == "fid" else {"token": o.push_token}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # Message(token=) is deprecated since 7.5
-        return messaging.Message(notification=messaging.Notification(title=o.title, body=o.body), data=data,
-                                 android=android, apns=apns, webpush=webpush, **target)
+        return messaging.Message(
+            notification=messaging.Notification(title=o.title, body=o.body),
+            data=data,
+            android=android,
+            apns=apns,
+            webpush=webpush,
+            **target,
+        )
 
 
 def retry_after(exc: exceptions.FirebaseError) -> float | None:
@@ -176,16 +191,20 @@ def classify(exc: Exception, quota_min: float) -> Result:
     if isinstance(exc, messaging.ThirdPartyAuthError):
         return Result("paused", error_code="THIRD_PARTY_AUTH_ERROR", detail=text, pause_platform=True)
     if isinstance(exc, messaging.QuotaExceededError) or (
-            isinstance(exc, exceptions.FirebaseError) and exc.code == exceptions.RESOURCE_EXHAUSTED):
+        isinstance(exc, exceptions.FirebaseError) and exc.code == exceptions.RESOURCE_EXHAUSTED
+    ):
         ra = retry_after(exc) if isinstance(exc, exceptions.FirebaseError) else None
-        return Result("retry", error_code="QUOTA_EXCEEDED", detail=text, retry_after=max(quota_min, ra or 0),
-                      quota=True)
+        return Result(
+            "retry", error_code="QUOTA_EXCEEDED", detail=text, retry_after=max(quota_min, ra or 0), quota=True
+        )
     if isinstance(exc, exceptions.InvalidArgumentError):
         if _token_violation(exc):
             return Result("failed", error_code="INVALID_TOKEN", detail=text, delete_token=True)
         return Result("failed", error_code="INVALID_ARGUMENT", detail=text)
     if isinstance(exc, exceptions.FirebaseError):
-        return Result("retry", error_code=str(exc.code or "UNKNOWN"), detail=text, retry_after=retry_after(exc))
+        return Result(
+            "retry", error_code=str(exc.code or "UNKNOWN"), detail=text, retry_after=retry_after(exc)
+        )
     return Result("retry", error_code="TRANSPORT_ERROR", detail=f"{type(exc).__name__}: {text}")
 
 
@@ -202,7 +221,9 @@ class FcmTransport:
             cred = StaticCredential()
             project = settings.fcm_project_id or "machi-dev"
         else:
-            raise ValueError("FCM transport needs MACHI_FCM_CREDENTIALS (or MACHI_FCM_ENDPOINT for a fake server)")
+            raise ValueError(
+                "FCM transport needs MACHI_FCM_CREDENTIALS (or MACHI_FCM_ENDPOINT for a fake server)"
+            )
         if endpoint:
             check_endpoint(endpoint)
         self.endpoint = endpoint
@@ -214,8 +235,10 @@ class FcmTransport:
         if self._app is None:
             point_sdk_at(self.endpoint)
             self._app = firebase_admin.initialize_app(
-                self._cred, {"projectId": self.project, "httpTimeout": self.settings.fcm_timeout},
-                name=f"machi-{uuid.uuid4().hex}")
+                self._cred,
+                {"projectId": self.project, "httpTimeout": self.settings.fcm_timeout},
+                name=f"machi-{uuid.uuid4().hex}",
+            )
             svc = messaging._get_messaging_service(self._app)
             if self.endpoint:  # patch point 3
                 svc._fcm_topic_url = f"{self.endpoint.rstrip('/')}/v1/projects/{self.project}/registrations"
@@ -229,7 +252,7 @@ class FcmTransport:
         # quadratic in queued requests, which made 500-message calls several times slower.
         step = min(MAX_BATCH, self.settings.fcm_concurrency)
         for i in range(0, len(batch), step):
-            chunk = batch[i:i + step]
+            chunk = batch[i : i + step]
             msgs = []
             prebuilt: dict[int, Result] = {}
             for j, o in enumerate(chunk):
@@ -244,10 +267,14 @@ class FcmTransport:
                 resp = None
                 res_iter = iter([classify(exc, self.settings.quota_backoff_seconds)] * len(msgs))
             else:
-                res_iter = iter([
-                    Result("sent", message_id=r.message_id) if r.success
-                    else classify(r.exception, self.settings.quota_backoff_seconds)
-                    for r in (resp.responses if resp else [])])
+                res_iter = iter(
+                    [
+                        Result("sent", message_id=r.message_id)
+                        if r.success
+                        else classify(r.exception, self.settings.quota_backoff_seconds)
+                        for r in (resp.responses if resp else [])
+                    ]
+                )
             for j in range(len(chunk)):
                 results.append(prebuilt[j] if j in prebuilt else next(res_iter))
         return results

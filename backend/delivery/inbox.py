@@ -21,11 +21,25 @@ class InboxTransport:
     async def send(self, conn: Connection, batch: list[Outgoing], now: dt.datetime) -> list[Result]:
         if not batch:
             return []
-        conn.execute(insert(InboxItem.__table__), [
-            {"device_id": o.device_id, "outbox_id": o.outbox_id, "occurrence_key": o.occurrence_key, "kind": o.kind,
-             "priority": o.priority, "title": o.title, "body": o.body, "data": o.data, "created_at": now,
-             "expires_at": o.expires_at if o.kind == "alert" else None, "acknowledged_at": None}
-            for o in batch])
+        conn.execute(
+            insert(InboxItem.__table__),
+            [
+                {
+                    "device_id": o.device_id,
+                    "outbox_id": o.outbox_id,
+                    "occurrence_key": o.occurrence_key,
+                    "kind": o.kind,
+                    "priority": o.priority,
+                    "title": o.title,
+                    "body": o.body,
+                    "data": o.data,
+                    "created_at": now,
+                    "expires_at": o.expires_at if o.kind == "alert" else None,
+                    "acknowledged_at": None,
+                }
+                for o in batch
+            ],
+        )
         return [Result("sent", message_id=f"inbox:{o.outbox_id}") for o in batch]
 
     async def aclose(self) -> None:

@@ -69,7 +69,9 @@ class InboxItem(Base):
     __tablename__ = "inbox"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    device_id: Mapped[str] = mapped_column(String(32), ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    device_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("devices.id", ondelete="CASCADE"), index=True
+    )
     outbox_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
     occurrence_key: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))

@@ -75,8 +75,12 @@ def next_start(local: dt.datetime, start: dt.time) -> dt.datetime:
     return candidate if candidate > local else candidate + DAY
 
 
-def expiry(send_local: dt.datetime, late: dt.timedelta, quiet: tuple[dt.time, dt.time] | None,
-           deadline: dt.datetime | None = None) -> dt.datetime:
+def expiry(
+    send_local: dt.datetime,
+    late: dt.timedelta,
+    quiet: tuple[dt.time, dt.time] | None,
+    deadline: dt.datetime | None = None,
+) -> dt.datetime:
     cap = send_local + late
     window = quiet or NIGHT
     if quiet or not in_window(send_local.time(), *NIGHT):
@@ -107,16 +111,28 @@ def _collections_uncached(city_slug: str, area_id: str, start: dt.date, end: dt.
         end = validity.end
     if start > end:
         return []
-    return [(day, tuple(c.category.id for c in cs)) for day, cs in cal.collections(city.garbage, area, start, end).items()]
+    return [
+        (day, tuple(c.category.id for c in cs))
+        for day, cs in cal.collections(city.garbage, area, start, end).items()
+    ]
 
 
 _collections = lru_cache(maxsize=4096)(_collections_uncached)
 
 
-def garbage_occurrences(city_slug: str, area_id: str, tz_name: str, time_hm: str, day_offset: int,
-                        categories: tuple[str, ...] | None, quiet: tuple[dt.time, dt.time] | None,
-                        start: dt.datetime, end: dt.datetime, late: dt.timedelta,
-                        cached: bool = True) -> list[Occurrence]:
+def garbage_occurrences(
+    city_slug: str,
+    area_id: str,
+    tz_name: str,
+    time_hm: str,
+    day_offset: int,
+    categories: tuple[str, ...] | None,
+    quiet: tuple[dt.time, dt.time] | None,
+    start: dt.datetime,
+    end: dt.datetime,
+    late: dt.timedelta,
+    cached: bool = True,
+) -> list[Occurrence]:
     """Reminders of one subscription whose (quiet-adjusted) send time is in [start, end]."""
     city = load_city(city_slug)
     tz, city_tz = zone(tz_name), zone(city.timezone)
@@ -144,8 +160,15 @@ def garbage_occurrences(city_slug: str, area_id: str, tz_name: str, time_hm: str
     return out
 
 
-def paused_notice(city_slug: str, tz_name: str, time_hm: str, day_offset: int,
-                  quiet: tuple[dt.time, dt.time] | None, now: dt.datetime, end: dt.datetime) -> Occurrence | None:
+def paused_notice(
+    city_slug: str,
+    tz_name: str,
+    time_hm: str,
+    day_offset: int,
+    quiet: tuple[dt.time, dt.time] | None,
+    now: dt.datetime,
+    end: dt.datetime,
+) -> Occurrence | None:
     """The one notice that reminders are paused, if the city's data has run out by ``end``.
 
     It goes out when the reminder of the first day the data does not cover was due, or at
@@ -160,12 +183,23 @@ def paused_notice(city_slug: str, tz_name: str, time_hm: str, day_offset: int,
     if send > end:
         return None
     exp = expiry(local, DAY, quiet).astimezone(dt.UTC)
-    return Occurrence(f"garbage-paused:{city_slug}:{valid_to.isoformat()}", send, exp, valid_to, (), paused=True)
+    return Occurrence(
+        f"garbage-paused:{city_slug}:{valid_to.isoformat()}", send, exp, valid_to, (), paused=True
+    )
 
 
-def next_reminder(*, city_slug: str, area_id: str, tz_name: str, time_hm: str, day_offset: int,
-                  categories: tuple[str, ...] | None, quiet: tuple[dt.time, dt.time] | None, now: dt.datetime,
-                  late: dt.timedelta) -> dt.datetime | None:
+def next_reminder(
+    *,
+    city_slug: str,
+    area_id: str,
+    tz_name: str,
+    time_hm: str,
+    day_offset: int,
+    categories: tuple[str, ...] | None,
+    quiet: tuple[dt.time, dt.time] | None,
+    now: dt.datetime,
+    late: dt.timedelta,
+) -> dt.datetime | None:
     """When the next garbage reminder of a subscription goes out (UTC), from the calendar and
     within the city's validity period; None if there is none within ``cal.NEXT_HORIZON``."""
     valid_to = load_city(city_slug).garbage.validity.end
@@ -175,8 +209,19 @@ def next_reminder(*, city_slug: str, area_id: str, tz_name: str, time_hm: str, d
         if valid_to is not None and start.date() > valid_to + 2 * DAY:
             return None
         stop = min(start + span, horizon)
-        occs = garbage_occurrences(city_slug, area_id, tz_name, time_hm, day_offset, categories, quiet, start, stop,
-                                   late, cached=False)
+        occs = garbage_occurrences(
+            city_slug,
+            area_id,
+            tz_name,
+            time_hm,
+            day_offset,
+            categories,
+            quiet,
+            start,
+            stop,
+            late,
+            cached=False,
+        )
         if occs:
             return min(o.send_at for o in occs)
         start, span = stop, span * 4
@@ -194,19 +239,58 @@ def _quiet(start: str | None, end: str | None):
     return (hm(start), hm(end)) if start and end else None
 
 
-def outbox_row(device_id: str, key: str, kind: str, title: str, body: str, data: dict, send: dt.datetime,
-               expires: dt.datetime, now: dt.datetime, priority: int = 0) -> dict:
+def outbox_row(
+    device_id: str,
+    key: str,
+    kind: str,
+    title: str,
+    body: str,
+    data: dict,
+    send: dt.datetime,
+    expires: dt.datetime,
+    now: dt.datetime,
+    priority: int = 0,
+) -> dict:
     """One pending outbox row, ready for ``insert_rows`` (texts cut to the column sizes)."""
-    return {"device_id": device_id, "occurrence_key": key, "kind": kind, "priority": priority, "title": title[:300],
-            "body": body[:2000], "data": data, "send_at": send, "expires_at": expires, "status": PENDING,
-            "attempts": 0, "next_attempt_at": send, "created_at": now, "updated_at": now}
+    return {
+        "device_id": device_id,
+        "occurrence_key": key,
+        "kind": kind,
+        "priority": priority,
+        "title": title[:300],
+        "body": body[:2000],
+        "data": data,
+        "send_at": send,
+        "expires_at": expires,
+        "status": PENDING,
+        "attempts": 0,
+        "next_attempt_at": send,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
-def _garbage_rows(conn: Connection, settings: Settings, now: dt.datetime, start: dt.datetime, end: dt.datetime,
-                  device_id: str | None = None) -> list[dict]:
+def _garbage_rows(
+    conn: Connection,
+    settings: Settings,
+    now: dt.datetime,
+    start: dt.datetime,
+    end: dt.datetime,
+    device_id: str | None = None,
+) -> list[dict]:
     s, d = GarbageSubscription.__table__, Device.__table__
-    q = (select(s.c.device_id, s.c.city, s.c.area_id, s.c.time, s.c.day_offset, s.c.categories, d.c.locale,
-                d.c.timezone, d.c.quiet_start, d.c.quiet_end).join(d, d.c.id == s.c.device_id))
+    q = select(
+        s.c.device_id,
+        s.c.city,
+        s.c.area_id,
+        s.c.time,
+        s.c.day_offset,
+        s.c.categories,
+        d.c.locale,
+        d.c.timezone,
+        d.c.quiet_start,
+        d.c.quiet_end,
+    ).join(d, d.c.id == s.c.device_id)
     if device_id:
         q = q.where(s.c.device_id == device_id)
     late = dt.timedelta(minutes=settings.garbage_late_minutes)
@@ -219,8 +303,9 @@ def _garbage_rows(conn: Connection, settings: Settings, now: dt.datetime, start:
         occs = cache.get(gk)
         if occs is None:
             try:
-                occs = garbage_occurrences(r.city, r.area_id, r.timezone, r.time, r.day_offset, cats, quiet,
-                                           start, end, late)
+                occs = garbage_occurrences(
+                    r.city, r.area_id, r.timezone, r.time, r.day_offset, cats, quiet, start, end, late
+                )
                 notice = paused_notice(r.city, r.timezone, r.time, r.day_offset, quiet, now, end)
                 if notice is not None:
                     occs.append(notice)
@@ -231,22 +316,52 @@ def _garbage_rows(conn: Connection, settings: Settings, now: dt.datetime, start:
         for o in occs:
             if o.paused:
                 title, body = messages.garbage_paused(r.locale, r.city, o.day)
-                data = {"kind": "garbage_paused", "city": r.city, "area_id": r.area_id, "valid_to": o.day.isoformat()}
+                data = {
+                    "kind": "garbage_paused",
+                    "city": r.city,
+                    "area_id": r.area_id,
+                    "valid_to": o.day.isoformat(),
+                }
             else:
                 title, body = messages.garbage(r.locale, r.city, o.day, o.categories, r.day_offset)
-                data = {"kind": "garbage", "city": r.city, "area_id": r.area_id, "date": o.day.isoformat(),
-                        "categories": ",".join(o.categories)}
-            rows.append(outbox_row(r.device_id, o.key, "garbage", title, body, data, o.send_at, o.expires_at, now))
+                data = {
+                    "kind": "garbage",
+                    "city": r.city,
+                    "area_id": r.area_id,
+                    "date": o.day.isoformat(),
+                    "categories": ",".join(o.categories),
+                }
+            rows.append(
+                outbox_row(r.device_id, o.key, "garbage", title, body, data, o.send_at, o.expires_at, now)
+            )
     return rows
 
 
-def _app_rows(conn: Connection, settings: Settings, now: dt.datetime, start: dt.datetime, end: dt.datetime,
-              device_id: str | None = None) -> list[dict]:
+def _app_rows(
+    conn: Connection,
+    settings: Settings,
+    now: dt.datetime,
+    start: dt.datetime,
+    end: dt.datetime,
+    device_id: str | None = None,
+) -> list[dict]:
     a, d = AppReminder.__table__, Device.__table__
     late = dt.timedelta(minutes=settings.app_reminder_late_minutes)
-    q = (select(a.c.device_id, a.c.occurrence_key, a.c.send_at, a.c.template, a.c.params, d.c.locale, d.c.timezone,
-                d.c.quiet_start, d.c.quiet_end).join(d, d.c.id == a.c.device_id)
-         .where(a.c.send_at >= start - DAY, a.c.send_at <= end))
+    q = (
+        select(
+            a.c.device_id,
+            a.c.occurrence_key,
+            a.c.send_at,
+            a.c.template,
+            a.c.params,
+            d.c.locale,
+            d.c.timezone,
+            d.c.quiet_start,
+            d.c.quiet_end,
+        )
+        .join(d, d.c.id == a.c.device_id)
+        .where(a.c.send_at >= start - DAY, a.c.send_at <= end)
+    )
     if device_id:
         q = q.where(a.c.device_id == device_id)
     rows = []
@@ -263,14 +378,16 @@ def _app_rows(conn: Connection, settings: Settings, now: dt.datetime, start: dt.
             log.error("cannot render app reminder %s of %s: %s", r.occurrence_key, r.device_id, exc)
             continue
         data = {"kind": "app", "template": r.template, **{k: str(v) for k, v in r.params.items()}}
-        rows.append(outbox_row(r.device_id, f"app:{r.occurrence_key}", "app", title, body, data, send, exp, now))
+        rows.append(
+            outbox_row(r.device_id, f"app:{r.occurrence_key}", "app", title, body, data, send, exp, now)
+        )
     return rows
 
 
 def insert_rows(conn: Connection, rows: list[dict], chunk: int = 5000) -> None:
     stmt = insert_ignore(conn, outbox)
     for i in range(0, len(rows), chunk):
-        conn.execute(stmt, rows[i:i + chunk])
+        conn.execute(stmt, rows[i : i + chunk])
 
 
 def _window(settings: Settings, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -296,13 +413,16 @@ def plan(engine: Engine, settings: Settings, now: dt.datetime | None = None) -> 
     return report
 
 
-def plan_device(db: Session, settings: Settings, device_id: str, now: dt.datetime | None = None) -> dt.datetime | None:
+def plan_device(
+    db: Session, settings: Settings, device_id: str, now: dt.datetime | None = None
+) -> dt.datetime | None:
     """Plan one device right away (after a subscription change); returns its next garbage send time."""
     now = now or utcnow()
     start, end = _window(settings, now)
     conn = db.connection()
-    rows = _garbage_rows(conn, settings, now, start, end, device_id) + _app_rows(conn, settings, now, start, end,
-                                                                                 device_id)
+    rows = _garbage_rows(conn, settings, now, start, end, device_id) + _app_rows(
+        conn, settings, now, start, end, device_id
+    )
     insert_rows(conn, rows)
     db.commit()
     upcoming = [r["send_at"] for r in rows if r["data"]["kind"] == "garbage" and r["send_at"] >= now]

@@ -42,29 +42,50 @@ class AckOut(BaseModel):
 
 
 def _out(i: InboxItem) -> InboxItemOut:
-    return InboxItemOut(id=str(i.id), title=i.title, body=i.body, created_at=i.created_at, kind=i.kind,
-                        occurrence_key=i.occurrence_key, priority="high" if i.priority else "normal",
-                        data={str(k): str(v) for k, v in (i.data or {}).items()}, expires_at=i.expires_at,
-                        acknowledged_at=i.acknowledged_at)
+    return InboxItemOut(
+        id=str(i.id),
+        title=i.title,
+        body=i.body,
+        created_at=i.created_at,
+        kind=i.kind,
+        occurrence_key=i.occurrence_key,
+        priority="high" if i.priority else "normal",
+        data={str(k): str(v) for k, v in (i.data or {}).items()},
+        expires_at=i.expires_at,
+        acknowledged_at=i.acknowledged_at,
+    )
 
 
-@router.get("", response_model=InboxOut, responses=responses(401, 404, 422, 429),
-            summary="Notifications waiting for the device (newest first)")
-def get_inbox(device: AuthedDevice, db: DB,
-              include_acknowledged: bool = Query(False, description="Also list acknowledged items."),
-              limit: int = Query(100, ge=1, le=500)) -> InboxOut:
+@router.get(
+    "",
+    response_model=InboxOut,
+    responses=responses(401, 404, 422, 429),
+    summary="Notifications waiting for the device (newest first)",
+)
+def get_inbox(
+    device: AuthedDevice,
+    db: DB,
+    include_acknowledged: bool = Query(False, description="Also list acknowledged items."),
+    limit: int = Query(100, ge=1, le=500),
+) -> InboxOut:
     now = utcnow()
-    q = select(InboxItem).where(InboxItem.device_id == device.id,
-                                or_(InboxItem.expires_at.is_(None), InboxItem.expires_at > now))
+    q = select(InboxItem).where(
+        InboxItem.device_id == device.id, or_(InboxItem.expires_at.is_(None), InboxItem.expires_at > now)
+    )
     if not include_acknowledged:
         q = q.where(InboxItem.acknowledged_at.is_(None))
-    rows = db.scalars(q.order_by(InboxItem.priority.desc(), InboxItem.created_at.desc(), InboxItem.id.desc())
-                      .limit(limit)).all()
+    rows = db.scalars(
+        q.order_by(InboxItem.priority.desc(), InboxItem.created_at.desc(), InboxItem.id.desc()).limit(limit)
+    ).all()
     return InboxOut(items=[_out(r) for r in rows])
 
 
-@router.post("/ack", response_model=AckOut, responses=responses(401, 404, 413, 422, 429),
-             summary="Acknowledge items (they leave the default listing)")
+@router.post(
+    "/ack",
+    response_model=AckOut,
+    responses=responses(401, 404, 413, 422, 429),
+    summary="Acknowledge items (they leave the default listing)",
+)
 def ack(data: AckIn, device: AuthedDevice, db: DB) -> AckOut:
     ids = []
     for raw in data.ids:
@@ -72,7 +93,10 @@ def ack(data: AckIn, device: AuthedDevice, db: DB) -> AckOut:
             ids.append(int(raw))
     if not ids:
         return AckOut(acknowledged=0)
-    res = db.execute(update(InboxItem).where(InboxItem.device_id == device.id, InboxItem.id.in_(ids),
-                                             InboxItem.acknowledged_at.is_(None)).values(acknowledged_at=utcnow()))
+    res = db.execute(
+        update(InboxItem)
+        .where(InboxItem.device_id == device.id, InboxItem.id.in_(ids), InboxItem.acknowledged_at.is_(None))
+        .values(acknowledged_at=utcnow())
+    )
     db.commit()
     return AckOut(acknowledged=res.rowcount or 0)

@@ -12,7 +12,9 @@ class GarbageSubscription(Base):
     __tablename__ = "garbage_subscriptions"
     __table_args__ = (Index("ix_garbage_subscriptions_city_area", "city", "area_id"),)
 
-    device_id: Mapped[str] = mapped_column(String(32), ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True)
+    device_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
     city: Mapped[str] = mapped_column(String(64))
     area_id: Mapped[str] = mapped_column(String(64))
     time: Mapped[str] = mapped_column(String(5))

@@ -30,10 +30,15 @@ def get_all(device: AuthedDevice, db: DB, settings: AppSettings) -> Subscription
     return service.all_out(db_session=db, device=device, settings=settings)
 
 
-@router.put("/garbage", response_model=GarbageSubscriptionOut, responses=AUTH,
-            summary="Set the garbage reminder (replaces the previous one)")
-def put_garbage(data: GarbageSubscriptionIn, device: AuthedDevice, db: DB,
-                settings: AppSettings) -> GarbageSubscriptionOut:
+@router.put(
+    "/garbage",
+    response_model=GarbageSubscriptionOut,
+    responses=AUTH,
+    summary="Set the garbage reminder (replaces the previous one)",
+)
+def put_garbage(
+    data: GarbageSubscriptionIn, device: AuthedDevice, db: DB, settings: AppSettings
+) -> GarbageSubscriptionOut:
     sub = service.put_garbage(db, device, data)
     drop_pending(db, device.id, ("garbage",))
     db.commit()
@@ -49,8 +54,9 @@ def get_garbage(device: AuthedDevice, db: DB, settings: AppSettings) -> GarbageS
     return service.garbage_out(sub=sub, device=device, settings=settings)
 
 
-@router.delete("/garbage", status_code=204, response_class=Response, responses=AUTH,
-               summary="Stop garbage reminders")
+@router.delete(
+    "/garbage", status_code=204, response_class=Response, responses=AUTH, summary="Stop garbage reminders"
+)
 def delete_garbage(device: AuthedDevice, db: DB) -> Response:
     sub = db.get(GarbageSubscription, device.id)
     if sub is not None:
@@ -60,10 +66,13 @@ def delete_garbage(device: AuthedDevice, db: DB) -> Response:
     return Response(status_code=204)
 
 
-@router.put("/quiet-hours", response_model=SubscriptionsOut, responses=AUTH,
-            summary="Quiet hours (local time): reminders wait until they end")
-def put_quiet(data: QuietHours, device: AuthedDevice, db: DB,
-              settings: AppSettings) -> SubscriptionsOut:
+@router.put(
+    "/quiet-hours",
+    response_model=SubscriptionsOut,
+    responses=AUTH,
+    summary="Quiet hours (local time): reminders wait until they end",
+)
+def put_quiet(data: QuietHours, device: AuthedDevice, db: DB, settings: AppSettings) -> SubscriptionsOut:
     device.quiet_start, device.quiet_end = data.start, data.end
     drop_pending(db, device.id, ("garbage", "app"))
     db.commit()
@@ -87,10 +96,13 @@ def put_news(data: NewsIn, device: AuthedDevice, db: DB, settings: AppSettings) 
     return service.all_out(db_session=db, device=device, settings=settings)
 
 
-@router.put("/alerts", response_model=SubscriptionsOut, responses=AUTH,
-            summary="Disaster alerts on or off (on by default)")
-def put_alerts(data: AlertsIn, device: AuthedDevice, db: DB,
-               settings: AppSettings) -> SubscriptionsOut:
+@router.put(
+    "/alerts",
+    response_model=SubscriptionsOut,
+    responses=AUTH,
+    summary="Disaster alerts on or off (on by default)",
+)
+def put_alerts(data: AlertsIn, device: AuthedDevice, db: DB, settings: AppSettings) -> SubscriptionsOut:
     device.disaster_alerts = data.enabled
     db.commit()
     return service.all_out(db_session=db, device=device, settings=settings)

@@ -15,10 +15,17 @@ class GarbageSubscriptionIn(BaseModel):
 
     city: str = Field(max_length=64, pattern=r"^[a-z0-9_-]{1,64}$", examples=["my-city"])
     area_id: str = Field(min_length=1, max_length=64, examples=["a198c8301"])
-    time: str = Field(pattern=TIME_PATTERN, description="Local time of the reminder, HH:MM (device time zone).")
+    time: str = Field(
+        pattern=TIME_PATTERN, description="Local time of the reminder, HH:MM (device time zone)."
+    )
     day_offset: Literal[-1, 0] = Field(description="-1: the evening before, 0: on the day.")
-    categories: list[str] | None = Field(None, min_length=1, max_length=20, examples=[["burnable", "bottles"]],
-                                         description="Category ids, or null for all categories.")
+    categories: list[str] | None = Field(
+        None,
+        min_length=1,
+        max_length=20,
+        examples=[["burnable", "bottles"]],
+        description="Category ids, or null for all categories.",
+    )
 
 
 class GarbageSubscriptionOut(BaseModel):
@@ -29,8 +36,10 @@ class GarbageSubscriptionOut(BaseModel):
     day_offset: int
     categories: list[str] | None
     next_reminder_at: dt.datetime | None = Field(
-        None, description="When the next reminder goes out (UTC), from the calendar; null when the city's data "
-                          "has no further collection day.")
+        None,
+        description="When the next reminder goes out (UTC), from the calendar; null when the city's data "
+        "has no further collection day.",
+    )
 
 
 class QuietHours(BaseModel):

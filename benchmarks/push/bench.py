@@ -73,6 +73,7 @@ def database(kind: str, pg_url: str, tmp: Path) -> tuple[str, callable]:
         dispose_all()
         with get_engine(pg_url).begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
     return url, drop
 
 
@@ -88,18 +89,40 @@ def seed(url: str, n: int) -> None:
     devices, subs = [], []
     for i in range(n):
         did = f"bench{i:06d}"
-        devices.append({"id": did, "secret_hash": hash_secret(did), "push_token": f"bench-token-{i:06d}-" + "x" * 140,
-                        "token_hash": hash_secret(f"t{i}"), "token_kind": "token",
-                        "platform": ("android", "ios")[i % 2], "locale": LANGS[i % len(LANGS)],
-                        "timezone": "Asia/Tokyo", "app_version": "1.0", "disaster_alerts": True,
-                        "news_categories": ["general"], "created_at": now, "updated_at": now, "last_seen_at": now})
-        subs.append({"device_id": did, "city": "matsusaka", "area_id": areas[i % len(areas)], "time": "19:00",
-                     "day_offset": -1, "categories": None, "updated_at": now})
+        devices.append(
+            {
+                "id": did,
+                "secret_hash": hash_secret(did),
+                "push_token": f"bench-token-{i:06d}-" + "x" * 140,
+                "token_hash": hash_secret(f"t{i}"),
+                "token_kind": "token",
+                "platform": ("android", "ios")[i % 2],
+                "locale": LANGS[i % len(LANGS)],
+                "timezone": "Asia/Tokyo",
+                "app_version": "1.0",
+                "disaster_alerts": True,
+                "news_categories": ["general"],
+                "created_at": now,
+                "updated_at": now,
+                "last_seen_at": now,
+            }
+        )
+        subs.append(
+            {
+                "device_id": did,
+                "city": "matsusaka",
+                "area_id": areas[i % len(areas)],
+                "time": "19:00",
+                "day_offset": -1,
+                "categories": None,
+                "updated_at": now,
+            }
+        )
     engine = get_engine(url)
     with engine.begin() as conn:
         for i in range(0, n, 5000):
-            conn.execute(insert(Device.__table__), devices[i:i + 5000])
-            conn.execute(insert(GarbageSubscription.__table__), subs[i:i + 5000])
+            conn.execute(insert(Device.__table__), devices[i : i + 5000])
+            conn.execute(insert(GarbageSubscription.__table__), subs[i : i + 5000])
 
 
 def calibration(iterations: int = 5_000_000) -> float:
@@ -122,28 +145,42 @@ def sdk_floor(fcm_url: str, n: int, concurrency: int) -> dict:
     from backend.delivery.transport import Outgoing
     from backend.settings import Settings
 
-    settings = Settings(transport="fcm", fcm_endpoint=fcm_url, fcm_project_id="machi-dev",
-                        fcm_concurrency=concurrency)
+    settings = Settings(
+        transport="fcm", fcm_endpoint=fcm_url, fcm_project_id="machi-dev", fcm_concurrency=concurrency
+    )
     now = dt.datetime(2014, 5, 7, 10, tzinfo=dt.UTC)
     day = dt.date(2014, 5, 8)
     texts = {lang: messages.garbage(lang, "matsusaka", day, ("burnable",), -1) for lang in LANGS}
-    out = [Outgoing(i, f"bench{i:06d}", f"garbage:matsusaka:a{i % 198:08x}:{day}", "garbage", 0,
-                    *texts[LANGS[i % len(LANGS)]], {"kind": "garbage", "city": "matsusaka", "date": str(day)},
-                    now + dt.timedelta(hours=3), 0, f"bench-token-{i:06d}-" + "x" * 140, "token",
-                    ("android", "ios")[i % 2]) for i in range(n)]
+    out = [
+        Outgoing(
+            i,
+            f"bench{i:06d}",
+            f"garbage:matsusaka:a{i % 198:08x}:{day}",
+            "garbage",
+            0,
+            *texts[LANGS[i % len(LANGS)]],
+            {"kind": "garbage", "city": "matsusaka", "date": str(day)},
+            now + dt.timedelta(hours=3),
+            0,
+            f"bench-token-{i:06d}-" + "x" * 140,
+            "token",
+            ("android", "ios")[i % 2],
+        )
+        for i in range(n)
+    ]
     transport = FcmTransport(settings)
 
     async def go() -> tuple[float, float, int]:
         await transport.send(None, out[:100], now)  # connections, first-use imports
         c0, w0, sent = time.process_time(), time.perf_counter(), 0
         for i in range(0, n, 500):
-            sent += sum(r.outcome == "sent" for r in await transport.send(None, out[i:i + 500], now))
+            sent += sum(r.outcome == "sent" for r in await transport.send(None, out[i : i + 500], now))
         c, w = time.process_time() - c0, time.perf_counter() - w0
         await transport.aclose()
         return c, w, sent
 
     try:
-        return dict(zip(("cpu", "wall", "sent"), asyncio.run(go())))
+        return dict(zip(("cpu", "wall", "sent"), asyncio.run(go()), strict=True))
     finally:
         transport.close()
 
@@ -159,34 +196,60 @@ def cpu_seconds(pid: int) -> float | None:
 
 def run_slot(url: str, fcm_url: str, data_dir: Path, processes: int, concurrency: int) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MACHI_")}
-    env.update(MACHI_DATABASE_URL=url, MACHI_DATA_DIR=str(data_dir), MACHI_TRANSPORT="fcm", MACHI_FCM_ENDPOINT=fcm_url,
-               MACHI_FCM_PROJECT_ID="machi-dev", MACHI_DISPATCH_PROCESSES=str(processes),
-               MACHI_FCM_CONCURRENCY=str(concurrency))
+    env.update(
+        MACHI_DATABASE_URL=url,
+        MACHI_DATA_DIR=str(data_dir),
+        MACHI_TRANSPORT="fcm",
+        MACHI_FCM_ENDPOINT=fcm_url,
+        MACHI_FCM_PROJECT_ID="machi-dev",
+        MACHI_DISPATCH_PROCESSES=str(processes),
+        MACHI_FCM_CONCURRENCY=str(concurrency),
+    )
     # peak_rss_mb: the largest single process of the run (ru_maxrss of waited-for children is a maximum,
     # not a sum); cpu_s: user + system CPU of the deliver process and its dispatcher children.
-    code = ("import json,resource,subprocess,sys,time;t=time.perf_counter();"
-            "p=subprocess.run([sys.executable,'-m','cli.main','deliver','--now',sys.argv[1],'--json'],"
-            "capture_output=True,text=True);w=time.perf_counter()-t;"
-            "r=json.loads(p.stdout.strip().splitlines()[-1]) if p.returncode==0 else {'error':p.stderr[-2000:]};"
-            "u=resource.getrusage(resource.RUSAGE_CHILDREN);"
-            "r['wall']=w;r['peak_rss_mb']=u.ru_maxrss/1024;r['cpu_s']=u.ru_utime+u.ru_stime;"
-            "print(json.dumps(r))")
-    out = subprocess.run([sys.executable, "-c", code, SLOT], cwd=REPO, env=env, capture_output=True, text=True,
-                         check=False)  # a failed deliver is reported from its JSON line
+    code = (
+        "import json,resource,subprocess,sys,time;t=time.perf_counter();"
+        "p=subprocess.run([sys.executable,'-m','cli.main','deliver','--now',sys.argv[1],'--json'],"
+        "capture_output=True,text=True);w=time.perf_counter()-t;"
+        "r=json.loads(p.stdout.strip().splitlines()[-1]) if p.returncode==0 else {'error':p.stderr[-2000:]};"
+        "u=resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "r['wall']=w;r['peak_rss_mb']=u.ru_maxrss/1024;r['cpu_s']=u.ru_utime+u.ru_stime;"
+        "print(json.dumps(r))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, SLOT], cwd=REPO, env=env, capture_output=True, text=True, check=False
+    )  # a failed deliver is reported from its JSON line
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def latency(url: str, data_dir: Path, seconds: float = 10.0, workers: int = 8) -> dict:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MACHI_")}
-    env.update(MACHI_DATABASE_URL=url, MACHI_DATA_DIR=str(data_dir), MACHI_RATE_REGISTER_PER_MINUTE="100000000",
-               MACHI_RATE_DEVICE_PER_MINUTE="100000000", MACHI_TRANSPORT="inbox")
-    server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--no-worker"],
-                              cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    env.update(
+        MACHI_DATABASE_URL=url,
+        MACHI_DATA_DIR=str(data_dir),
+        MACHI_RATE_REGISTER_PER_MINUTE="100000000",
+        MACHI_RATE_DEVICE_PER_MINUTE="100000000",
+        MACHI_TRANSPORT="inbox",
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--no-worker"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{base}/v1/health", server)
-        body = {"push_token": None, "platform": "web", "locale": "vi", "timezone": "Asia/Tokyo", "app_version": "1"}
+        body = {
+            "push_token": None,
+            "platform": "web",
+            "locale": "vi",
+            "timezone": "Asia/Tokyo",
+            "app_version": "1",
+        }
         with httpx.Client(base_url=base) as c:
             d = c.post("/v1/devices", json=body).json()
         auth = {"Authorization": f"Bearer {d['secret']}"}
@@ -212,8 +275,12 @@ def latency(url: str, data_dir: Path, seconds: float = 10.0, workers: int = 8) -
         out = {}
         for name, xs in lat.items():
             xs.sort()
-            out[name] = {"requests": len(xs), "per_s": len(xs) / seconds, "p50_ms": 1000 * statistics.median(xs),
-                         "p99_ms": 1000 * xs[int(0.99 * (len(xs) - 1))]}
+            out[name] = {
+                "requests": len(xs),
+                "per_s": len(xs) / seconds,
+                "p50_ms": 1000 * statistics.median(xs),
+                "p99_ms": 1000 * xs[int(0.99 * (len(xs) - 1))],
+            }
         return out
     finally:
         server.terminate()
@@ -223,28 +290,52 @@ def latency(url: str, data_dir: Path, seconds: float = 10.0, workers: int = 8) -
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="sqlite")
-    ap.add_argument("--pg-url", default=os.environ.get("MACHI_TEST_DATABASE_URL",
-                                                        "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    ap.add_argument(
+        "--pg-url",
+        default=os.environ.get(
+            "MACHI_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        ),
+    )
     ap.add_argument("--devices", type=int, default=30_000)
     ap.add_argument("--latency-seconds", type=float, default=10.0)
-    ap.add_argument("--processes", type=int, default=3,
-                    help="MACHI_DISPATCH_PROCESSES for the PostgreSQL run (SQLite always uses one)")
-    ap.add_argument("--floor-messages", type=int, default=5_000,
-                    help="messages sent through the SDK alone to measure its CPU floor (0: skip)")
-    ap.add_argument("--concurrency", type=int, default=4,
-                    help="MACHI_FCM_CONCURRENCY: messages in flight per process (the loopback fake answers in "
-                         "~0.2 ms, so more only adds httpcore pool overhead; real FCM needs ~100)")
+    ap.add_argument(
+        "--processes",
+        type=int,
+        default=3,
+        help="MACHI_DISPATCH_PROCESSES for the PostgreSQL run (SQLite always uses one)",
+    )
+    ap.add_argument(
+        "--floor-messages",
+        type=int,
+        default=5_000,
+        help="messages sent through the SDK alone to measure its CPU floor (0: skip)",
+    )
+    ap.add_argument(
+        "--concurrency",
+        type=int,
+        default=4,
+        help="MACHI_FCM_CONCURRENCY: messages in flight per process (the loopback fake answers in "
+        "~0.2 ms, so more only adds httpcore pool overhead; real FCM needs ~100)",
+    )
     args = ap.parse_args()
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     fcm_port = free_port()
-    fake = subprocess.Popen([sys.executable, "-m", "cli.main", "dev", "fake-fcm", "--port", str(fcm_port)], cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    fake = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "dev", "fake-fcm", "--port", str(fcm_port)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     fcm_url = f"http://127.0.0.1:{fcm_port}"
     try:
         wait_http(f"{fcm_url}/_fake/messages", fake)
         cores = os.cpu_count() or 1
-        print(f"[machine] {cores} cores; a fixed pure-Python loop (5M iterations) took {calibration():.2f} s of CPU "
-              f"(lower is faster; compare runs by it)", flush=True)
+        print(
+            f"[machine] {cores} cores; a fixed pure-Python loop (5M iterations) took {calibration():.2f} s of CPU "
+            f"(lower is faster; compare runs by it)",
+            flush=True,
+        )
         floor_ms = None
         if args.floor_messages:
             f0 = cpu_seconds(fake.pid)
@@ -254,10 +345,13 @@ def main() -> None:
             sender_ms = 1e3 * f["cpu"] / max(f["sent"], 1)
             fake_ms = 1e3 * (f1 - f0) / max(f["sent"], 1) if f0 is not None and f1 is not None else None
             floor_ms = sender_ms + (fake_ms or 0.0)
-            print(f"[sdk] firebase-admin send_each_async -> fake FCM, no database: {f['sent']:,} messages in "
-                  f"{f['wall']:.2f} s ({f['sent'] / max(f['wall'], 1e-9):,.0f}/s, one process); CPU per message: "
-                  f"sender {sender_ms:.2f} ms + fake server "
-                  f"{'n/a (no /proc)' if fake_ms is None else f'{fake_ms:.2f} ms'}", flush=True)
+            print(
+                f"[sdk] firebase-admin send_each_async -> fake FCM, no database: {f['sent']:,} messages in "
+                f"{f['wall']:.2f} s ({f['sent'] / max(f['wall'], 1e-9):,.0f}/s, one process); CPU per message: "
+                f"sender {sender_ms:.2f} ms + fake server "
+                f"{'n/a (no /proc)' if fake_ms is None else f'{fake_ms:.2f} ms'}",
+                flush=True,
+            )
         for kind in kinds:
             with tempfile.TemporaryDirectory() as tmpd:
                 tmp = Path(tmpd)
@@ -265,7 +359,10 @@ def main() -> None:
                 try:
                     t = time.perf_counter()
                     seed(url, args.devices)
-                    print(f"[{kind}] seeded {args.devices} devices in {time.perf_counter() - t:.1f} s", flush=True)
+                    print(
+                        f"[{kind}] seeded {args.devices} devices in {time.perf_counter() - t:.1f} s",
+                        flush=True,
+                    )
                     httpx.post(f"{fcm_url}/_fake/reset")
                     processes = 1 if kind == "sqlite" else args.processes
                     load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -278,34 +375,57 @@ def main() -> None:
                     httpx.post(f"{fcm_url}/_fake/reset")
                     dispatch_s = r["seconds"]
                     plan_s = r["plan_seconds"]
-                    print(f"[{kind}] slot {SLOT}: planned {r['planned']} rows, delivered {r['sent']} "
-                          f"(fake FCM received {received}) in {r['batches']} batches; {processes} dispatcher "
-                          f"process(es), {args.concurrency} messages in flight each", flush=True)
-                    print(f"[{kind}]   wall time of the whole slot (process start to exit): {r['wall']:.2f} s; "
-                          f"dispatch {dispatch_s:.2f} s", flush=True)
-                    print(f"[{kind}]   plan {plan_s:.2f} s, planned/s: "
-                          f"{r['planned'] / max(plan_s, 1e-9):,.0f}; delivered/s: {r['sent'] / max(dispatch_s, 1e-9):,.0f}; "
-                          f"peak memory (RSS, largest process) {r['peak_rss_mb']:.0f} MB", flush=True)
-                    fake_cpu = (f"{fake_cpu1 - fake_cpu0:.1f} s" if fake_cpu0 is not None and fake_cpu1 is not None
-                                else "n/a")
-                    print(f"[{kind}]   CPU: deliver processes {r['cpu_s']:.1f} s "
-                          f"({1e6 * r['cpu_s'] / max(r['sent'], 1):,.0f} us per delivered message, planning "
-                          f"included); fake FCM server {fake_cpu}; {os.cpu_count()} cores, load average before "
-                          f"the slot {load_before}", flush=True)
+                    print(
+                        f"[{kind}] slot {SLOT}: planned {r['planned']} rows, delivered {r['sent']} "
+                        f"(fake FCM received {received}) in {r['batches']} batches; {processes} dispatcher "
+                        f"process(es), {args.concurrency} messages in flight each",
+                        flush=True,
+                    )
+                    print(
+                        f"[{kind}]   wall time of the whole slot (process start to exit): {r['wall']:.2f} s; "
+                        f"dispatch {dispatch_s:.2f} s",
+                        flush=True,
+                    )
+                    print(
+                        f"[{kind}]   plan {plan_s:.2f} s, planned/s: "
+                        f"{r['planned'] / max(plan_s, 1e-9):,.0f}; delivered/s: {r['sent'] / max(dispatch_s, 1e-9):,.0f}; "
+                        f"peak memory (RSS, largest process) {r['peak_rss_mb']:.0f} MB",
+                        flush=True,
+                    )
+                    fake_cpu = (
+                        f"{fake_cpu1 - fake_cpu0:.1f} s"
+                        if fake_cpu0 is not None and fake_cpu1 is not None
+                        else "n/a"
+                    )
+                    print(
+                        f"[{kind}]   CPU: deliver processes {r['cpu_s']:.1f} s "
+                        f"({1e6 * r['cpu_s'] / max(r['sent'], 1):,.0f} us per delivered message, planning "
+                        f"included); fake FCM server {fake_cpu}; {os.cpu_count()} cores, load average before "
+                        f"the slot {load_before}",
+                        flush=True,
+                    )
                     if floor_ms is not None:
                         floor_s = r["sent"] * floor_ms / 1e3 / cores
-                        print(f"[{kind}]   floor: {r['sent']:,} messages x {floor_ms:.2f} ms of CPU on {cores} cores "
-                              f"= {floor_s:.1f} s for the SDK path and the fake alone, "
-                              f"before any planning or database work (goal for the whole slot: 15 s)", flush=True)
+                        print(
+                            f"[{kind}]   floor: {r['sent']:,} messages x {floor_ms:.2f} ms of CPU on {cores} cores "
+                            f"= {floor_s:.1f} s for the SDK path and the fake alone, "
+                            f"before any planning or database work (goal for the whole slot: 15 s)",
+                            flush=True,
+                        )
                         # What the database and dispatcher add on top of the SDK path, measured in the same
                         # run so that the machine's speed of the day cancels out.
-                        print(f"[{kind}]   dispatch / floor: {dispatch_s:.2f} s / {floor_s:.2f} s = "
-                              f"{dispatch_s / max(floor_s, 1e-9):.2f} (goal on PostgreSQL: <= 1.15)", flush=True)
+                        print(
+                            f"[{kind}]   dispatch / floor: {dispatch_s:.2f} s / {floor_s:.2f} s = "
+                            f"{dispatch_s / max(floor_s, 1e-9):.2f} (goal on PostgreSQL: <= 1.15)",
+                            flush=True,
+                        )
                     lat = latency(url, tmp, args.latency_seconds)
                     for name, v in lat.items():
-                        print(f"[{kind}]   {name}: {v['requests']} requests ({v['per_s']:.0f}/s) under 8 concurrent "
-                              f"clients from a second process: p50 {v['p50_ms']:.1f} ms, p99 {v['p99_ms']:.1f} ms",
-                              flush=True)
+                        print(
+                            f"[{kind}]   {name}: {v['requests']} requests ({v['per_s']:.0f}/s) under 8 concurrent "
+                            f"clients from a second process: p50 {v['p50_ms']:.1f} ms, p99 {v['p99_ms']:.1f} ms",
+                            flush=True,
+                        )
                 finally:
                     cleanup()
     finally:

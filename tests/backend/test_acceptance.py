@@ -35,16 +35,32 @@ def test_serve_register_subscribe_deliver_inbox_in_device_language(db_url, tmp_p
             assert health["database"] == "sqlite" and (data_dir / "machi.db").is_file()
 
         with httpx.Client(base_url=base, timeout=10) as http:
-            r = http.post("/v1/devices", json={"push_token": None, "platform": "web", "locale": "vi",
-                                               "timezone": "Asia/Tokyo", "app_version": "1.2.0"})
+            r = http.post(
+                "/v1/devices",
+                json={
+                    "push_token": None,
+                    "platform": "web",
+                    "locale": "vi",
+                    "timezone": "Asia/Tokyo",
+                    "app_version": "1.2.0",
+                },
+            )
             assert r.status_code == 201
             device = r.json()
             assert set(device) == {"id", "secret"}
             auth = {"Authorization": f"Bearer {device['secret']}"}
             # 旭ヶ丘: burnable on Mon and Thu; Thursday 2014-05-08 -> reminder Wed 2014-05-07 19:00 JST.
-            r = http.put(f"/v1/devices/{device['id']}/subscriptions/garbage", headers=auth,
-                         json={"city": "matsusaka", "area_id": "a198c8301", "time": "19:00", "day_offset": -1,
-                               "categories": None})
+            r = http.put(
+                f"/v1/devices/{device['id']}/subscriptions/garbage",
+                headers=auth,
+                json={
+                    "city": "matsusaka",
+                    "area_id": "a198c8301",
+                    "time": "19:00",
+                    "day_offset": -1,
+                    "categories": None,
+                },
+            )
             assert r.status_code == 200, r.text
             assert http.get(f"/v1/devices/{device['id']}/inbox").status_code == 401
 
@@ -72,7 +88,9 @@ def test_serve_register_subscribe_deliver_inbox_in_device_language(db_url, tmp_p
             assert stats["devices"] == 1 and stats["outbox"]["sent"] == 1
             matsusaka = next(c for c in stats["garbage_data"] if c["city"] == "matsusaka")
             assert (matsusaka["valid_to"], matsusaka["status"]) == ("2014-09-30", "ended")
-            assert any(w.startswith("matsusaka: the garbage data ended on 2014-09-30") for w in stats["warnings"])
+            assert any(
+                w.startswith("matsusaka: the garbage data ended on 2014-09-30") for w in stats["warnings"]
+            )
     finally:
         server.terminate()
         _, log = server.communicate(timeout=20)

@@ -28,7 +28,11 @@ def inbox(client, device_id, headers):
 def assert_error(r, status, code=None, field=None):
     assert r.status_code == status, r.text
     body = r.json()
-    assert set(body) == {"error"} and {"code", "message"} <= set(body["error"]) <= {"code", "message", "field"}
+    assert set(body) == {"error"} and {"code", "message"} <= set(body["error"]) <= {
+        "code",
+        "message",
+        "field",
+    }
     assert body["error"]["message"]
     if code:
         assert body["error"]["code"] == code
@@ -37,8 +41,16 @@ def assert_error(r, status, code=None, field=None):
 
 
 def test_register_stores_only_a_hash_of_the_secret(client, engine):
-    r = client.post("/v1/devices", json={"push_token": "tok-1", "platform": "ios", "locale": "pt-BR",
-                                         "timezone": "Asia/Tokyo", "app_version": "1.0"})
+    r = client.post(
+        "/v1/devices",
+        json={
+            "push_token": "tok-1",
+            "platform": "ios",
+            "locale": "pt-BR",
+            "timezone": "Asia/Tokyo",
+            "app_version": "1.0",
+        },
+    )
     assert r.status_code == 201
     d = r.json()
     with Session(engine) as s:
@@ -49,11 +61,24 @@ def test_register_stores_only_a_hash_of_the_secret(client, engine):
     assert d["secret"] not in dump
 
 
-@pytest.mark.parametrize("patch,field", [({"platform": "nokia"}, "platform"), ({"locale": "xx"}, "locale"),
-                                         ({"timezone": "Mars/Base"}, "timezone"), ({"app_version": "1 0"}, "app_version"),
-                                         ({"push_token": "has space"}, "push_token")])
+@pytest.mark.parametrize(
+    "patch,field",
+    [
+        ({"platform": "nokia"}, "platform"),
+        ({"locale": "xx"}, "locale"),
+        ({"timezone": "Mars/Base"}, "timezone"),
+        ({"app_version": "1 0"}, "app_version"),
+        ({"push_token": "has space"}, "push_token"),
+    ],
+)
 def test_register_rejects_bad_fields_with_their_name(client, patch, field):
-    body = {"push_token": "t", "platform": "android", "locale": "en", "timezone": "Asia/Tokyo", "app_version": "1"}
+    body = {
+        "push_token": "t",
+        "platform": "android",
+        "locale": "en",
+        "timezone": "Asia/Tokyo",
+        "app_version": "1",
+    }
     body.update(patch)
     assert_error(client.post("/v1/devices", json=body), 422, "invalid", field)
 
@@ -81,20 +106,40 @@ def test_token_refresh_and_moving_a_token_between_devices(client, engine):
 def test_garbage_subscription_contract_and_validation(client):
     device_id, headers = register(client)
     url = f"/v1/devices/{device_id}/subscriptions/garbage"
-    good = {"city": "matsusaka", "area_id": "a198c8301", "time": "07:00", "day_offset": 0, "categories": ["burnable"]}
+    good = {
+        "city": "matsusaka",
+        "area_id": "a198c8301",
+        "time": "07:00",
+        "day_offset": 0,
+        "categories": ["burnable"],
+    }
     r = client.put(url, headers=headers, json=good)
-    assert r.status_code == 200 and r.json()["area_name"] == "旭ヶ丘" and r.json()["categories"] == ["burnable"]
-    for patch, field in [({"city": "atlantis"}, "city"), ({"area_id": "nowhere"}, "area_id"),
-                         ({"categories": ["plutonium"]}, "categories"), ({"time": "25:00"}, "time"),
-                         ({"day_offset": 1}, "day_offset"), ({"categories": []}, "categories")]:
+    assert (
+        r.status_code == 200 and r.json()["area_name"] == "旭ヶ丘" and r.json()["categories"] == ["burnable"]
+    )
+    for patch, field in [
+        ({"city": "atlantis"}, "city"),
+        ({"area_id": "nowhere"}, "area_id"),
+        ({"categories": ["plutonium"]}, "categories"),
+        ({"time": "25:00"}, "time"),
+        ({"day_offset": 1}, "day_offset"),
+        ({"categories": []}, "categories"),
+    ]:
         assert_error(client.put(url, headers=headers, json={**good, **patch}), 422, field=field)
     assert client.get(url, headers=headers).json()["time"] == "07:00"  # bad input changed nothing
 
 
 def test_reminder_in_each_language_and_only_subscribed_categories(client, engine, settings):
-    expected = {"ja": "明日はごみの日です", "ja@easy": "あしたは ごみの 日(ひ)です", "es": "Mañana es día de recogida de basura",
-                "ko": "내일은 쓰레기 배출일입니다", "zh_Hans": "明天是垃圾收集日", "tl": "Bukas ay araw ng basura",
-                "pt_BR": "Amanhã é dia de coleta de lixo", "en": "Garbage day tomorrow"}
+    expected = {
+        "ja": "明日はごみの日です",
+        "ja@easy": "あしたは ごみの 日(ひ)です",
+        "es": "Mañana es día de recogida de basura",
+        "ko": "내일은 쓰레기 배출일입니다",
+        "zh_Hans": "明天是垃圾收集日",
+        "tl": "Bukas ay araw ng basura",
+        "pt_BR": "Amanhã é dia de coleta de lixo",
+        "en": "Garbage day tomorrow",
+    }
     devices = {}
     for lang in expected:
         devices[lang] = register(client, lang)
@@ -112,8 +157,11 @@ def test_reminder_in_each_language_and_only_subscribed_categories(client, engine
 def test_quiet_hours_hold_a_reminder_and_late_reminders_expire(client, engine, settings):
     device_id, headers = register(client, "en")
     subscribe(client, device_id, headers, time_="06:00", day_offset=0)  # on the day (Thu 2014-05-08)
-    r = client.put(f"/v1/devices/{device_id}/subscriptions/quiet-hours", headers=headers,
-                   json={"start": "22:00", "end": "07:00"})
+    r = client.put(
+        f"/v1/devices/{device_id}/subscriptions/quiet-hours",
+        headers=headers,
+        json={"start": "22:00", "end": "07:00"},
+    )
     assert r.status_code == 200 and r.json()["quiet_hours"] == {"start": "22:00", "end": "07:00"}
     six = dt.datetime.fromisoformat("2014-05-08T06:00+09:00")
     deliver(engine, settings, six)
@@ -127,8 +175,14 @@ def test_quiet_hours_hold_a_reminder_and_late_reminders_expire(client, engine, s
     deliver(engine, settings, dt.datetime.fromisoformat("2014-05-08T08:31+09:00"))
     assert inbox(client, late_id, late_h) == []
     with Session(engine) as s:
-        assert s.scalars(select(OutboxRow.status).where(
-            OutboxRow.device_id == late_id, OutboxRow.occurrence_key.like("%2014-05-08"))).one() == "expired"
+        assert (
+            s.scalars(
+                select(OutboxRow.status).where(
+                    OutboxRow.device_id == late_id, OutboxRow.occurrence_key.like("%2014-05-08")
+                )
+            ).one()
+            == "expired"
+        )
 
 
 def test_planning_is_idempotent(client, engine, settings):
@@ -147,14 +201,30 @@ def test_app_reminders_replace_atomically_and_render_templates(client, engine, s
     device_id, headers = register(client, "ja")
     url = f"/v1/devices/{device_id}/reminders"
     at = "2014-05-07T10:00:00Z"
-    good = [{"occurrence_key": "vacc:c1:mr:1", "send_at": at, "template": "vaccination_due",
-             "params": {"vaccine": "mr", "dose": 1}},
-            {"occurrence_key": "tax:resident:2", "send_at": at, "template": "tax_due",
-             "params": {"tax": "resident_tax", "due_date": "2014-08-31", "installment": 2}}]
+    good = [
+        {
+            "occurrence_key": "vacc:c1:mr:1",
+            "send_at": at,
+            "template": "vaccination_due",
+            "params": {"vaccine": "mr", "dose": 1},
+        },
+        {
+            "occurrence_key": "tax:resident:2",
+            "send_at": at,
+            "template": "tax_due",
+            "params": {"tax": "resident_tax", "due_date": "2014-08-31", "installment": 2},
+        },
+    ]
     r = client.put(url, headers=headers, json=good)
     assert r.status_code == 200 and r.json()["count"] == 2
-    bad = good + [{"occurrence_key": "x", "send_at": at, "template": "vaccination_due",
-                   "params": {"vaccine": "mr", "dose": 1, "child_name": "Taro"}}]
+    bad = good + [
+        {
+            "occurrence_key": "x",
+            "send_at": at,
+            "template": "vaccination_due",
+            "params": {"vaccine": "mr", "dose": 1, "child_name": "Taro"},
+        }
+    ]
     assert_error(client.put(url, headers=headers, json=bad), 422, "invalid_template", "2.params.child_name")
     assert_error(client.put(url, headers=headers, json=[{**good[0], "send_at": "2014-05-07T10:00:00"}]), 422)
     assert_error(client.put(url, headers=headers, json=[good[0], good[0]]), 422, "duplicate_key")
@@ -169,27 +239,52 @@ def test_app_reminders_replace_atomically_and_render_templates(client, engine, s
 
 
 def test_body_limit_rate_limits_and_cors(db_url, tmp_path, engine):
-    settings = make_settings(db_url, tmp_path, rate_register_burst=2, rate_device_per_minute=3,
-                             max_body_bytes=2048, web_origin="https://app.machi.example")
+    settings = make_settings(
+        db_url,
+        tmp_path,
+        rate_register_burst=2,
+        rate_device_per_minute=3,
+        max_body_bytes=2048,
+        web_origin="https://app.machi.example",
+    )
     with TestClient(create_app(settings, engine)) as c:
         device_id, headers = register(c)
         register(c)
-        r = c.post("/v1/devices", json={"push_token": None, "platform": "web", "locale": "en",
-                                        "timezone": "Asia/Tokyo", "app_version": "1"})
+        r = c.post(
+            "/v1/devices",
+            json={
+                "push_token": None,
+                "platform": "web",
+                "locale": "en",
+                "timezone": "Asia/Tokyo",
+                "app_version": "1",
+            },
+        )
         assert_error(r, 429, "rate_limited")
         assert int(r.headers["Retry-After"]) >= 1
-        big = [{"occurrence_key": f"k{i}", "send_at": "2014-05-07T10:00:00Z", "template": "tax_due",
-                "params": {"tax": "resident_tax", "due_date": "2014-08-31"}} for i in range(50)]
-        assert_error(c.put(f"/v1/devices/{device_id}/reminders", headers=headers, json=big), 413,
-                     "payload_too_large")
+        big = [
+            {
+                "occurrence_key": f"k{i}",
+                "send_at": "2014-05-07T10:00:00Z",
+                "template": "tax_due",
+                "params": {"tax": "resident_tax", "due_date": "2014-08-31"},
+            }
+            for i in range(50)
+        ]
+        assert_error(
+            c.put(f"/v1/devices/{device_id}/reminders", headers=headers, json=big), 413, "payload_too_large"
+        )
         for _ in range(3):
             assert c.get(f"/v1/devices/{device_id}", headers=headers).status_code == 200
         assert_error(c.get(f"/v1/devices/{device_id}", headers=headers), 429)
-        ok = c.options("/v1/devices", headers={"Origin": "https://app.machi.example",
-                                               "Access-Control-Request-Method": "POST"})
+        ok = c.options(
+            "/v1/devices",
+            headers={"Origin": "https://app.machi.example", "Access-Control-Request-Method": "POST"},
+        )
         assert ok.headers.get("access-control-allow-origin") == "https://app.machi.example"
-        evil = c.options("/v1/devices", headers={"Origin": "https://evil.example",
-                                                 "Access-Control-Request-Method": "POST"})
+        evil = c.options(
+            "/v1/devices", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+        )
         assert "access-control-allow-origin" not in evil.headers
 
 
@@ -200,6 +295,7 @@ def test_unknown_route_and_bad_json_use_the_error_shape(client):
 
 
 # ----------------------------------------------------------------------------- the data period (issue 8)
+
 
 def _jst(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value + "+09:00").astimezone(dt.UTC)
@@ -225,17 +321,22 @@ def test_no_reminder_outside_the_data_period_and_one_paused_notice(client, engin
     deliver(engine, settings, _jst("2027-12-31T19:00"))
     for day in ("2028-01-01T19:00", "2028-01-05T19:00"):  # replanning later sends nothing more
         deliver(engine, settings, _jst(day))
-    en, easy = (sorted(inbox(client, *devices[lang]), key=lambda i: i["created_at"]) for lang in ("en", "ja@easy"))
+    en, easy = (
+        sorted(inbox(client, *devices[lang]), key=lambda i: i["created_at"]) for lang in ("en", "ja@easy")
+    )
     assert [i["title"] for i in en] == ["Garbage day tomorrow", "Garbage reminders paused"]
     assert "December 31, 2027" in en[1]["body"] and "Testtown" in en[1]["body"]
     assert en[1]["created_at"].startswith("2027-12-31T10:00:00")  # 19:00 JST, when the reminder was due
     assert easy[1]["title"] == "ごみの お知(し)らせを 止(と)めています"
     for device_id, _ in devices.values():
-        assert _keys(engine, device_id) == [f"garbage-paused:{TESTTOWN}:2027-12-31",
-                                            f"garbage:{TESTTOWN}:{TESTTOWN_DAILY}:2027-12-31"]
+        assert _keys(engine, device_id) == [
+            f"garbage-paused:{TESTTOWN}:2027-12-31",
+            f"garbage:{TESTTOWN}:{TESTTOWN_DAILY}:2027-12-31",
+        ]
     with engine.connect() as conn:
-        assert dict(conn.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status)).all()) == {
-            "sent": 4}
+        assert dict(
+            conn.execute(select(OutboxRow.status, func.count()).group_by(OutboxRow.status)).all()
+        ) == {"sent": 4}
 
 
 def test_subscribing_to_data_that_has_ended_is_told_at_once_but_not_at_night(client, engine, settings):
@@ -247,12 +348,17 @@ def test_subscribing_to_data_that_has_ended_is_told_at_once_but_not_at_night(cli
     subscribe(client, night_id, night_h)
     clear_outbox(engine)
     with engine.begin() as conn:  # only the night device is planned at 23:00
-        conn.execute(text("UPDATE garbage_subscriptions SET city = 'none' WHERE device_id = :d"), {"d": day_id})
+        conn.execute(
+            text("UPDATE garbage_subscriptions SET city = 'none' WHERE device_id = :d"), {"d": day_id}
+        )
     planner.plan(engine, settings, _jst("2015-03-02T23:00"))
     with engine.begin() as conn:
-        conn.execute(text("UPDATE garbage_subscriptions SET city = 'matsusaka' WHERE device_id = :d"), {"d": day_id})
-        night_row = conn.execute(select(OutboxRow.occurrence_key, OutboxRow.send_at)
-                                 .where(OutboxRow.device_id == night_id)).one()
+        conn.execute(
+            text("UPDATE garbage_subscriptions SET city = 'matsusaka' WHERE device_id = :d"), {"d": day_id}
+        )
+        night_row = conn.execute(
+            select(OutboxRow.occurrence_key, OutboxRow.send_at).where(OutboxRow.device_id == night_id)
+        ).one()
     assert night_row == ("garbage-paused:matsusaka:2014-09-30", _jst("2015-03-03T06:00"))
     deliver(engine, settings, _jst("2015-03-03T10:00"))
     for device_id, headers in ((day_id, day_h), (night_id, night_h)):
@@ -260,7 +366,9 @@ def test_subscribing_to_data_that_has_ended_is_told_at_once_but_not_at_night(cli
         assert [i["title"] for i in items] == ["Garbage reminders paused"], items
         assert "September 30, 2014" in items[0]["body"]
         assert _keys(engine, device_id) == ["garbage-paused:matsusaka:2014-09-30"]
-    assert inbox(client, day_id, day_h)[0]["created_at"].startswith("2015-03-03T01:00:00")  # at once: 10:00 JST
+    assert inbox(client, day_id, day_h)[0]["created_at"].startswith(
+        "2015-03-03T01:00:00"
+    )  # at once: 10:00 JST
 
 
 def test_next_reminder_at_is_from_the_calendar_beyond_the_planning_horizon(client, engine, settings):
@@ -270,7 +378,9 @@ def test_next_reminder_at_is_from_the_calendar_beyond_the_planning_horizon(clien
 
     device_id, headers = register(client, "en")
     # 北町: recyclables on Fridays only; reminded on Thursday evenings at 19:00.
-    body = subscribe(client, device_id, headers, city=TESTTOWN, area=TESTTOWN_NORTH, categories=["recyclable"])
+    body = subscribe(
+        client, device_id, headers, city=TESTTOWN, area=TESTTOWN_NORTH, categories=["recyclable"]
+    )
     now = dt.datetime.now(dt.UTC)
     got = body["next_reminder_at"]
     if now.date() <= dt.date(2027, 12, 24):
@@ -279,22 +389,39 @@ def test_next_reminder_at_is_from_the_calendar_beyond_the_planning_horizon(clien
     with Session(engine) as db:
         sub, device = db.get(GarbageSubscription, device_id), db.get(Device, device_id)
         # Monday 20:00 -> Thursday 19:00, three days away (the planner looks 26 hours ahead).
-        assert service.next_reminder_at(sub=sub, device=device, settings=settings, now=_jst("2026-05-04T20:00")) \
-            == _jst("2026-05-07T19:00")
+        assert service.next_reminder_at(
+            sub=sub, device=device, settings=settings, now=_jst("2026-05-04T20:00")
+        ) == _jst("2026-05-07T19:00")
         # The last Friday of the data is 2027-12-31; after its reminder there is none.
-        assert service.next_reminder_at(sub=sub, device=device, settings=settings, now=_jst("2027-12-24T20:00")) \
-            == _jst("2027-12-30T19:00")
-        assert service.next_reminder_at(sub=sub, device=device, settings=settings,
-                                        now=_jst("2027-12-30T19:01")) is None
+        assert service.next_reminder_at(
+            sub=sub, device=device, settings=settings, now=_jst("2027-12-24T20:00")
+        ) == _jst("2027-12-30T19:00")
+        assert (
+            service.next_reminder_at(sub=sub, device=device, settings=settings, now=_jst("2027-12-30T19:01"))
+            is None
+        )
         # Before the data starts: the first Friday of 2026 is 2026-01-02.
-        assert service.next_reminder_at(sub=sub, device=device, settings=settings,
-                                        now=_jst("2025-06-01T12:00")) == _jst("2026-01-01T19:00")
-    r = client.put(f"/v1/devices/{device_id}/subscriptions/garbage", headers=headers,
-                   json={"city": "matsusaka", "area_id": "a198c8301", "time": "19:00", "day_offset": -1,
-                         "categories": None})
+        assert service.next_reminder_at(
+            sub=sub, device=device, settings=settings, now=_jst("2025-06-01T12:00")
+        ) == _jst("2026-01-01T19:00")
+    r = client.put(
+        f"/v1/devices/{device_id}/subscriptions/garbage",
+        headers=headers,
+        json={
+            "city": "matsusaka",
+            "area_id": "a198c8301",
+            "time": "19:00",
+            "day_offset": -1,
+            "categories": None,
+        },
+    )
     assert r.json()["next_reminder_at"] is None  # the bundled data ended in 2014
-    assert client.get(f"/v1/devices/{device_id}/subscriptions", headers=headers).json()["garbage"][
-        "next_reminder_at"] is None
+    assert (
+        client.get(f"/v1/devices/{device_id}/subscriptions", headers=headers).json()["garbage"][
+            "next_reminder_at"
+        ]
+        is None
+    )
 
 
 def test_staff_are_warned_30_days_before_a_city_s_data_ends():
@@ -309,5 +436,7 @@ def test_staff_are_warned_30_days_before_a_city_s_data_ends():
     assert status("2027-12-31T23:00") == ("ending", 0)
     assert status("2028-01-01T00:30") == ("ended", -1)
     warnings = coverage.warnings(now=_jst("2027-12-01T12:00"))
-    assert any(w.startswith("testtown: the garbage data ends on 2027-12-31 (30 day(s) left)") for w in warnings)
+    assert any(
+        w.startswith("testtown: the garbage data ends on 2027-12-31 (30 day(s) left)") for w in warnings
+    )
     assert any(w.startswith("matsusaka: the garbage data ended on 2014-09-30") for w in warnings)

@@ -78,22 +78,38 @@ def _audit(engine) -> list[AuditEntry]:
 
 
 def test_success_carries_collapse_keys_and_is_recorded(client, engine, fcm_settings, fake_fcm):
-    ids = _setup(client, engine, fcm_settings, {"a": ("tok-ok-a", "android"), "b": ("cAbcdefghijklmnopqrstu", "ios")})
+    ids = _setup(
+        client, engine, fcm_settings, {"a": ("tok-ok-a", "android"), "b": ("cAbcdefghijklmnopqrstu", "ios")}
+    )
     report = Dispatcher(engine, fcm_settings).run(NOW)
     assert report.sent == 2 and report.by_transport == {"fcm": 2}
     assert not fake_fcm.rejected
     msgs = {m["target"]: m["message"] for m in fake_fcm.delivered}
     key = "garbage:matsusaka:a198c8301:2014-05-08"
     a = msgs["tok-ok-a"]
-    assert a["token"] == "tok-ok-a" and a["android"]["collapse_key"] == key and a["android"]["notification"]["tag"] == key
+    assert (
+        a["token"] == "tok-ok-a"
+        and a["android"]["collapse_key"] == key
+        and a["android"]["notification"]["tag"] == key
+    )
     assert a["apns"]["headers"]["apns-collapse-id"] == key and a["data"]["occurrence_key"] == key
     assert "fid" in msgs["cAbcdefghijklmnopqrstu"]  # a Firebase installation id goes out as fid
     row = _row(engine, ids["a"])
-    assert row.status == "sent" and row.attempts == 1 and row.message_id.startswith("projects/machi-dev/messages/")
+    assert (
+        row.status == "sent"
+        and row.attempts == 1
+        and row.message_id.startswith("projects/machi-dev/messages/")
+    )
 
 
-@pytest.mark.parametrize("reply,code", [("unregistered", "UNREGISTERED"), ("sender_id_mismatch", "SENDER_ID_MISMATCH"),
-                                        ("invalid_token", "INVALID_TOKEN")])
+@pytest.mark.parametrize(
+    "reply,code",
+    [
+        ("unregistered", "UNREGISTERED"),
+        ("sender_id_mismatch", "SENDER_ID_MISMATCH"),
+        ("invalid_token", "INVALID_TOKEN"),
+    ],
+)
 def test_dead_tokens_are_deleted_and_audited(client, engine, fcm_settings, fake_fcm, reply, code):
     ids = _setup(client, engine, fcm_settings, {"dead": ("tok-dead", "android"), "ok": ("tok-ok", "android")})
     fake_fcm.script("tok-dead", [reply])
@@ -104,7 +120,9 @@ def test_dead_tokens_are_deleted_and_audited(client, engine, fcm_settings, fake_
     row = _row(engine, ids["dead"])
     assert row.status == "failed" and row.error_code == code
     entries = [e for e in _audit(engine) if e.action == "token.delete"]
-    assert [(e.target, e.detail["error_code"], e.actor) for e in entries] == [(ids["dead"], code, "system:fcm")]
+    assert [(e.target, e.detail["error_code"], e.actor) for e in entries] == [
+        (ids["dead"], code, "system:fcm")
+    ]
 
 
 def test_invalid_argument_on_payload_keeps_token_and_does_not_retry(client, engine, fcm_settings, fake_fcm):
@@ -117,8 +135,12 @@ def test_invalid_argument_on_payload_keeps_token_and_does_not_retry(client, engi
 
 
 def test_third_party_auth_error_pauses_platform_keeps_tokens(client, engine, fcm_settings, fake_fcm, caplog):
-    ids = _setup(client, engine, fcm_settings, {"ios1": ("tok-ios1", "ios"), "ios2": ("tok-ios2", "ios"),
-                                                "droid": ("tok-droid", "android")})
+    ids = _setup(
+        client,
+        engine,
+        fcm_settings,
+        {"ios1": ("tok-ios1", "ios"), "ios2": ("tok-ios2", "ios"), "droid": ("tok-droid", "android")},
+    )
     fake_fcm.script("tok-ios1", ["third_party_auth"], sticky=True)
     fake_fcm.script("tok-ios2", ["third_party_auth"], sticky=True)
     settings = fcm_settings.model_copy(update={"batch_size": 1})  # ios1 first, then the pause holds ios2
@@ -135,7 +157,9 @@ def test_third_party_auth_error_pauses_platform_keeps_tokens(client, engine, fcm
     for n in ("ios1", "ios2"):
         row = _row(engine, ids[n])
         assert row.status == "pending" and row.next_attempt_at == pause.until
-    assert len({r["target"] for r in fake_fcm.requests if r["target"].startswith("tok-ios")}) == 1  # ios2 held
+    assert (
+        len({r["target"] for r in fake_fcm.requests if r["target"].startswith("tok-ios")}) == 1
+    )  # ios2 held
     # After the pause (and with APNs fixed) the held reminders go out.
     fake_fcm.reset()
     later = pause.until + dt.timedelta(seconds=1)
@@ -175,7 +199,9 @@ def test_503_then_success_is_delivered(client, engine, fcm_settings, fake_fcm):
     assert [r["reply"] for r in fake_fcm.requests_for("tok-u")] == ["unavailable", "ok"]
 
 
-def test_persistent_503_and_html_502_back_off_exponentially_with_jitter(client, engine, fcm_settings, fake_fcm):
+def test_persistent_503_and_html_502_back_off_exponentially_with_jitter(
+    client, engine, fcm_settings, fake_fcm
+):
     ids = _setup(client, engine, fcm_settings, {"u": ("tok-u", "android"), "h": ("tok-h", "android")})
     fake_fcm.script("tok-u", ["unavailable"], sticky=True)
     fake_fcm.script("tok-h", ["html_502"], sticky=True)
@@ -191,23 +217,47 @@ def test_persistent_503_and_html_502_back_off_exponentially_with_jitter(client, 
     for n in ("u", "h"):
         d = delays[n]
         assert 0 < d[0] <= 2 and 1 <= d[1] <= 4 and 2 <= d[2] <= 8, d  # base 2 s x 2^(n-1), jitter 0.5-1
-    assert _row(engine, ids["h"]).error_code == "UNKNOWN" and _row(engine, ids["u"]).error_code == "UNAVAILABLE"
+    assert (
+        _row(engine, ids["h"]).error_code == "UNKNOWN" and _row(engine, ids["u"]).error_code == "UNAVAILABLE"
+    )
     from sqlalchemy.orm import Session
 
     with Session(engine) as s:
-        attempts = s.scalars(select(DeliveryAttempt).where(DeliveryAttempt.outbox_id == _row(engine, ids["h"]).id)
-                             .order_by(DeliveryAttempt.attempt)).all()
-    assert [(a.attempt, a.status, a.error_code) for a in attempts] == [(1, "retry", "UNKNOWN"), (2, "retry", "UNKNOWN"),
-                                                                      (3, "retry", "UNKNOWN")]
+        attempts = s.scalars(
+            select(DeliveryAttempt)
+            .where(DeliveryAttempt.outbox_id == _row(engine, ids["h"]).id)
+            .order_by(DeliveryAttempt.attempt)
+        ).all()
+    assert [(a.attempt, a.status, a.error_code) for a in attempts] == [
+        (1, "retry", "UNKNOWN"),
+        (2, "retry", "UNKNOWN"),
+        (3, "retry", "UNKNOWN"),
+    ]
 
 
 def test_batches_never_exceed_500(client, engine, fcm_settings, fake_fcm):
     from sqlalchemy import insert
 
     device_id, headers = register(client, "en", token="tok-many")
-    rows = [{"device_id": device_id, "occurrence_key": f"k{i}", "kind": "app", "priority": 0, "title": "t",
-             "body": "b", "data": {}, "send_at": NOW, "expires_at": NOW + dt.timedelta(hours=1), "status": "pending",
-             "attempts": 0, "next_attempt_at": NOW, "created_at": NOW, "updated_at": NOW} for i in range(1001)]
+    rows = [
+        {
+            "device_id": device_id,
+            "occurrence_key": f"k{i}",
+            "kind": "app",
+            "priority": 0,
+            "title": "t",
+            "body": "b",
+            "data": {},
+            "send_at": NOW,
+            "expires_at": NOW + dt.timedelta(hours=1),
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": NOW,
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+        for i in range(1001)
+    ]
     with engine.begin() as conn:
         conn.execute(insert(OutboxRow.__table__), rows)
     report = Dispatcher(engine, fcm_settings).run(NOW)
@@ -216,7 +266,9 @@ def test_batches_never_exceed_500(client, engine, fcm_settings, fake_fcm):
 
 def test_expired_rows_are_dropped_not_sent(client, engine, fcm_settings, fake_fcm):
     ids = _setup(client, engine, fcm_settings, {"a": ("tok-a", "android")})
-    report = Dispatcher(engine, fcm_settings).run(NOW + dt.timedelta(hours=3, minutes=1))  # 22:01: past its expiry
+    report = Dispatcher(engine, fcm_settings).run(
+        NOW + dt.timedelta(hours=3, minutes=1)
+    )  # 22:01: past its expiry
     assert report.sent == 0 and report.expired == 1 and fake_fcm.requests == []
     assert _row(engine, ids["a"]).status == "expired"
 
@@ -230,20 +282,28 @@ def _post(fake, body, headers=None, project="machi-dev"):
     return httpx.post(f"{fake.url}/v1/projects/{project}/messages:send", json=body, headers=h)
 
 
-@pytest.mark.parametrize("body,headers,status,needle", [
-    ({"message": {"token": "t"}}, {"Authorization": ""}, 401, "authentication"),
-    ({"message": {"token": "t"}}, {"X-GOOG-API-FORMAT-VERSION": "1"}, 400, "FORMAT-VERSION"),
-    ({"message": {"token": "t", "topic": "x"}}, None, 400, "exactly one"),
-    ({"message": {}}, None, 400, "exactly one"),
-    ({"message": {"token": "t", "data": {"n": 1}}}, None, 400, "strings"),
-    ({"message": {"token": "t", "data": {"from": "x"}}}, None, 400, "reserved"),
-    ({"message": {"token": "t", "android": {"ttl": "3600"}}}, None, 400, "ttl"),
-    ({"message": {"token": "t", "android": {"priority": "urgent"}}}, None, 400, "priority"),
-    ({"message": {"topic": "bad topic!"}}, None, 400, "topic"),
-    ({"message": {"condition": " || ".join(f"'t{i}' in topics" for i in range(6))}}, None, 400, "condition"),
-    ({"message": {"token": "t", "data": {"x": "y" * 5000}}}, None, 400, "too big"),
-    ({"message": {"token": "t"}, "extra": 1}, None, 400, "Unknown name"),
-])
+@pytest.mark.parametrize(
+    "body,headers,status,needle",
+    [
+        ({"message": {"token": "t"}}, {"Authorization": ""}, 401, "authentication"),
+        ({"message": {"token": "t"}}, {"X-GOOG-API-FORMAT-VERSION": "1"}, 400, "FORMAT-VERSION"),
+        ({"message": {"token": "t", "topic": "x"}}, None, 400, "exactly one"),
+        ({"message": {}}, None, 400, "exactly one"),
+        ({"message": {"token": "t", "data": {"n": 1}}}, None, 400, "strings"),
+        ({"message": {"token": "t", "data": {"from": "x"}}}, None, 400, "reserved"),
+        ({"message": {"token": "t", "android": {"ttl": "3600"}}}, None, 400, "ttl"),
+        ({"message": {"token": "t", "android": {"priority": "urgent"}}}, None, 400, "priority"),
+        ({"message": {"topic": "bad topic!"}}, None, 400, "topic"),
+        (
+            {"message": {"condition": " || ".join(f"'t{i}' in topics" for i in range(6))}},
+            None,
+            400,
+            "condition",
+        ),
+        ({"message": {"token": "t", "data": {"x": "y" * 5000}}}, None, 400, "too big"),
+        ({"message": {"token": "t"}, "extra": 1}, None, 400, "Unknown name"),
+    ],
+)
 def test_fake_validates_like_fcm(fake_fcm, body, headers, status, needle):
     r = _post(fake_fcm, body, headers)
     assert r.status_code == status, r.text
@@ -268,13 +328,23 @@ def test_registration_does_not_wait_for_a_send_in_flight(client, engine, fcm_set
     ids = _setup(client, engine, fcm_settings, {"a": ("tok-inflight", "android")})
     fake_fcm.hold()
     reports = []
-    slow = fcm_settings.model_copy(update={"fcm_timeout": 100})  # the answer waits for the test, not a timeout
+    slow = fcm_settings.model_copy(
+        update={"fcm_timeout": 100}
+    )  # the answer waits for the test, not a timeout
     worker = threading.Thread(target=lambda: reports.append(Dispatcher(engine, slow).run(NOW)))
     worker.start()
     try:
         wait_until(lambda: fake_fcm.held == 1, 60, "the send to be in flight")
-        r = client.post("/v1/devices", json={"push_token": None, "platform": "web", "locale": "ja",
-                                             "timezone": "Asia/Tokyo", "app_version": "1.0.0"})
+        r = client.post(
+            "/v1/devices",
+            json={
+                "push_token": None,
+                "platform": "web",
+                "locale": "ja",
+                "timezone": "Asia/Tokyo",
+                "app_version": "1.0.0",
+            },
+        )
         assert r.status_code == 201, r.text
         assert fake_fcm.held == 1 and worker.is_alive()  # the send is still waiting for its answer
     finally:
@@ -296,11 +366,15 @@ def test_a_dispatcher_killed_while_sending_leaves_its_batch_due_again(client, en
     if engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL keeps the claim in the open transaction: a dead dispatcher's rolls back")
     ids = _setup(client, engine, fcm_settings, {"a": ("tok-orphan", "android")})
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
-                          check=True)
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     worker = f"{socket.gethostname()}:{gone.stdout.strip()}"  # a process that has exited
     with engine.begin() as conn:
-        conn.execute(update(OutboxRow).values(status="sending", message_id=worker, error_code="CLAIMED",
-                                               updated_at=dt.datetime.now(dt.UTC)))
+        conn.execute(
+            update(OutboxRow).values(
+                status="sending", message_id=worker, error_code="CLAIMED", updated_at=dt.datetime.now(dt.UTC)
+            )
+        )
     report = Dispatcher(engine, fcm_settings).run(NOW)
     assert report.sent == 1 and _row(engine, ids["a"]).status == "sent"

@@ -25,13 +25,42 @@ def _seed(engine, n: int) -> list[str]:
     devices, rows = [], []
     for i in range(n):
         did = f"dev{i:05d}"
-        devices.append({"id": did, "secret_hash": hash_secret(did), "push_token": f"tok-{i:05d}",
-                        "token_hash": hash_secret(f"tok-{i:05d}"), "token_kind": "token", "platform": "android",
-                        "locale": "en", "timezone": "Asia/Tokyo", "app_version": "1", "disaster_alerts": True,
-                        "news_categories": [], "created_at": NOW, "updated_at": NOW, "last_seen_at": NOW})
-        rows.append({"device_id": did, "occurrence_key": f"garbage:test:{i:05d}", "kind": "garbage", "priority": 0,
-                     "title": "t", "body": "b", "data": {}, "send_at": NOW, "expires_at": NOW + dt.timedelta(hours=2),
-                     "status": "pending", "attempts": 0, "next_attempt_at": NOW, "created_at": NOW, "updated_at": NOW})
+        devices.append(
+            {
+                "id": did,
+                "secret_hash": hash_secret(did),
+                "push_token": f"tok-{i:05d}",
+                "token_hash": hash_secret(f"tok-{i:05d}"),
+                "token_kind": "token",
+                "platform": "android",
+                "locale": "en",
+                "timezone": "Asia/Tokyo",
+                "app_version": "1",
+                "disaster_alerts": True,
+                "news_categories": [],
+                "created_at": NOW,
+                "updated_at": NOW,
+                "last_seen_at": NOW,
+            }
+        )
+        rows.append(
+            {
+                "device_id": did,
+                "occurrence_key": f"garbage:test:{i:05d}",
+                "kind": "garbage",
+                "priority": 0,
+                "title": "t",
+                "body": "b",
+                "data": {},
+                "send_at": NOW,
+                "expires_at": NOW + dt.timedelta(hours=2),
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": NOW,
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+        )
     with engine.begin() as conn:
         conn.execute(insert(Device.__table__), devices)
         conn.execute(insert(OutboxRow.__table__), rows)
@@ -40,17 +69,26 @@ def _seed(engine, n: int) -> list[str]:
 
 def _env(db_url, tmp_path, fake, batch: int):
     # A generous FCM timeout: tests hold the fake's answers until both processes are in flight.
-    return cli_env(db_url, tmp_path / "data", MACHI_TRANSPORT="fcm", MACHI_FCM_ENDPOINT=fake.url,
-                   MACHI_FCM_PROJECT_ID="machi-dev", MACHI_BATCH_SIZE=str(batch), MACHI_FCM_TIMEOUT="100")
+    return cli_env(
+        db_url,
+        tmp_path / "data",
+        MACHI_TRANSPORT="fcm",
+        MACHI_FCM_ENDPOINT=fake.url,
+        MACHI_FCM_PROJECT_ID="machi-dev",
+        MACHI_BATCH_SIZE=str(batch),
+        MACHI_FCM_TIMEOUT="100",
+    )
 
 
 def _both_in_flight(fake, procs, n: int) -> None:
     """Wait until the fake holds ``n`` answers (each process has a batch on the wire)."""
+
     def ready():
         dead = [p for p in procs if p.poll() is not None]
         if dead:
             raise AssertionError(f"a dispatcher exited early: {dead[0].communicate()}")
         return fake.held >= n
+
     wait_until(ready, 120, f"{n} requests held by the fake FCM")
 
 
@@ -69,7 +107,7 @@ def test_two_dispatcher_processes_never_double_send(engine, db_url, tmp_path, fa
     _both_in_flight(fake_fcm, procs, 2 * 25)
     fake_fcm.release()
     outs = [p.communicate(timeout=180) for p in procs]
-    for p, (out, err) in zip(procs, outs):
+    for p, (_, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err
     counts = fake_fcm.delivered_keys()
     assert set(counts) == set(keys)
@@ -98,23 +136,31 @@ def test_two_dispatchers_get_429_at_once(engine, db_url, tmp_path, fake_fcm):
         with engine.connect() as lock, lock.begin():
             lock.execute(text("LOCK TABLE pauses IN SHARE MODE"))
             fake_fcm.release()
-            waiting = text("SELECT count(*) FROM pg_locks WHERE relation = 'pauses'::regclass AND NOT granted")
-            wait_until(lambda: lock.execute(waiting).scalar() >= 2, 120, "both dispatchers to write the pause")
+            waiting = text(
+                "SELECT count(*) FROM pg_locks WHERE relation = 'pauses'::regclass AND NOT granted"
+            )
+            wait_until(
+                lambda: lock.execute(waiting).scalar() >= 2, 120, "both dispatchers to write the pause"
+            )
     else:
         fake_fcm.release()
     outs = [p.communicate(timeout=180) for p in procs]
-    for p, (out, err) in zip(procs, outs):
+    for p, (_, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err
     assert len(fake_fcm.requests) == 40 and not fake_fcm.delivered  # each first batch once, then paused
     assert len({r["target"] for r in fake_fcm.requests}) == 40
     until = NOW + dt.timedelta(seconds=fake_fcm.retry_after)
     with engine.connect() as conn:
         assert [(p.key, p.until) for p in conn.execute(select(Pause.key, Pause.until))] == [("quota", until)]
-        rows = conn.execute(select(OutboxRow.status, OutboxRow.attempts, OutboxRow.error_code,
-                                   OutboxRow.next_attempt_at)).all()
+        rows = conn.execute(
+            select(OutboxRow.status, OutboxRow.attempts, OutboxRow.error_code, OutboxRow.next_attempt_at)
+        ).all()
         attempts = conn.execute(select(DeliveryAttempt.status, DeliveryAttempt.error_code)).all()
     assert len(rows) == len(keys) and {r.status for r in rows} == {"pending"}
-    assert sorted((r.attempts, r.error_code) for r in rows) == [(0, "PAUSED")] * 60 + [(1, "QUOTA_EXCEEDED")] * 40
+    assert (
+        sorted((r.attempts, r.error_code) for r in rows)
+        == [(0, "PAUSED")] * 60 + [(1, "QUOTA_EXCEEDED")] * 40
+    )
     assert {r.next_attempt_at for r in rows} == {until}
     assert sorted(attempts) == [("retry", "QUOTA_EXCEEDED")] * 40
     reports = [json.loads(out.strip().splitlines()[-1]) for out, _ in outs]

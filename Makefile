@@ -54,3 +54,4 @@ bench: install
 	$(PY) -m benchmarks.garbage.bench
 	$(PY) -m benchmarks.push.bench --db both
 	$(PY) -m benchmarks.app.bench_app --runs 5
+	$(PY) -m benchmarks.alerts.bench --db postgresql --processes 3

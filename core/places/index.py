@@ -25,9 +25,9 @@ def _matches(place: Place, kind: str | None, hazard: str | None) -> bool:
 class PlaceIndex:
     """Grid of ``cell_deg`` x ``cell_deg`` buckets over the places given."""
 
-    def __init__(self, places: Iterable[Place], cell_deg: float = 0.05):
-        self.cell = cell_deg
+    def __init__(self, places: Iterable[Place], cell_deg: float | None = None):
         self.places: list[Place] = list(places)
+        self.cell = cell_deg or self.auto_cell(self.places)
         self._cells: dict[tuple[int, int], list[tuple[int, Place]]] = defaultdict(list)
         for n, p in enumerate(self.places):
             self._cells[self._key(p.lat, p.lon)].append((n, p))
@@ -45,6 +45,16 @@ class PlaceIndex:
 
     def __len__(self) -> int:
         return len(self.places)
+
+    @staticmethod
+    def auto_cell(places: list[Place]) -> float:
+        """A cell size giving a few places per occupied cell: about twice the mean spacing."""
+        if len(places) < 2:
+            return 0.05
+        lats = [p.lat for p in places]
+        lons = [p.lon for p in places]
+        area = max(max(lats) - min(lats), 0.01) * max(max(lons) - min(lons), 0.01)
+        return min(1.0, max(0.005, 2 * math.sqrt(area / len(places))))
 
     def _key(self, lat: float, lon: float) -> tuple[int, int]:
         return (math.floor(lat / self.cell), math.floor(lon / self.cell))

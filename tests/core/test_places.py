@@ -124,7 +124,7 @@ def _synthetic(n: int, seed: int) -> list[Place]:
     return out
 
 
-@pytest.mark.parametrize("cell", [0.01, 0.05, 0.5])
+@pytest.mark.parametrize("cell", [None, 0.01, 0.05, 0.5])  # None: the automatic size
 def test_grid_index_equals_brute_force_on_a_japan_wide_random_set(cell):
     places = _synthetic(5000, seed=7)
     index = PlaceIndex(places, cell_deg=cell)

@@ -124,9 +124,20 @@ def keep_log_with_errors(log: Path) -> None:
     """A web-app log with a handler error is kept in test-results/ (pytest's temporary folders
     are recycled after three runs), so a failure in a long series of runs can be read later."""
     text = log.read_text("utf-8", "replace") if log.is_file() else ""
-    if "Traceback" in text or "Unhandled error" in text:
+    # Flet's handler errors and the app's own logged failures (not uvicorn's disconnects at shutdown)
+    if any(m in text for m in ("Unhandled error", "Exception in thread", "action failed", "sync failed",
+                               "re-render after")):
         SHOTS.parent.mkdir(parents=True, exist_ok=True)
         (SHOTS.parent / f"app-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log").write_text(text, "utf-8")
+
+
+# Modules whose tests leave city-wide state on the session's shared backend (an alert in force
+# covers every later screen with the disaster card) run after all the others.
+LEAVE_SHARED_STATE = ("test_disaster.py",)
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: item.path.name in LEAVE_SHARED_STATE)  # stable: the order is kept otherwise
 
 
 @pytest.fixture(scope="session")

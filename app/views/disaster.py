@@ -92,6 +92,16 @@ def build(shell, r: Route) -> ft.View:
         d.dismiss()
         shell.go("/")
 
+    async def my_position(e) -> None:
+        try:
+            import flet_geolocator as fg
+
+            pos = await fg.Geolocator().get_current_position()
+            d.set_position(pos.latitude, pos.longitude)
+            shell.render(force=True)
+        except Exception as exc:  # noqa: BLE001 - no permission, no GPS, unsupported platform: the centre stays
+            log.info("no position for the disaster card: %s", exc)
+
     level_line = " · ".join(x for x in (a.drill, a.level_text) if x)
     shelters: list[ft.Control] = [
         ft.Semantics(
@@ -153,6 +163,12 @@ def build(shell, r: Route) -> ft.View:
                     icon=ft.Icons.CLOSE,
                     on_click=dismiss,
                     style=ft.ButtonStyle(bgcolor=fg, color=c.background),
+                ),
+                ft.OutlinedButton(
+                    t("Use my position"),
+                    icon=ft.Icons.MY_LOCATION,
+                    on_click=my_position,
+                    style=ft.ButtonStyle(color=fg, side=ft.BorderSide(2, fg)),
                 ),
                 ft.OutlinedButton(
                     t("Past alerts"),

@@ -122,9 +122,13 @@ def create_alert(db: Session, data: AlertIn, actor: str) -> Announcement:
 
         alert = issue_evacuation(db_session=db, city=city, level=data.level, areas=_areas(city, data.areas),
                                  expires=data.expires, drill=data.drill, actor=actor, lifted=data.lift, now=now)
-        return Announcement(id=alert.id, kind="alert", city=city, severity=alert.severity, event="evacuation",
-                            areas=alert.areas, send_at=now, expires_at=data.expires, created_at=now,
-                            created_by=actor[:64], devices=alert.devices, title=alert.headline, body={})
+        ann = Announcement(kind="alert", city=city, severity=alert.severity, event="evacuation",
+                           areas=alert.areas, send_at=now, expires_at=data.expires, created_at=now,
+                           created_by=actor[:64], devices=alert.devices, title=alert.headline,
+                           body=alert.instruction)  # listed for staff; pushed by issue_evacuation
+        db.add(ann)
+        db.commit()
+        return ann
     ann = Announcement(kind="alert", city=city, severity=data.severity, event=data.event,
                        title=data.headline, body=data.description or {}, areas=_areas(city, data.areas),
                        send_at=now, expires_at=data.expires, created_at=now, created_by=actor[:64], devices=0)

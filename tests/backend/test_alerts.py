@@ -179,6 +179,8 @@ def test_evacuation_information_drill_and_lift_through_the_staff_api(client, eng
     assert client.get("/v1/cities/matsusaka/alerts").json()["active"] == []
     audit = [e["action"] for e in client.get("/v1/admin/audit", headers=token(engine, "admin")).json()]
     assert "evacuation.issue" in audit and "evacuation.lift" in audit
+    listed = client.get("/v1/admin/announcements", headers=staff).json()
+    assert [(a["event"], a["devices"]) for a in listed] == [("evacuation", 1), ("evacuation", 1)]
 
 
 def test_time_sensitive_only_from_level_4(client, engine, fcm_settings, fake_fcm):

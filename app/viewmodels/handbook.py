@@ -15,17 +15,24 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from pydantic import ValidationError
+
 from app.services.vault import Vault, VaultError
 from app.viewmodels.app import AppViewModel
 from core.handbook import fhir, growth, schedule
 from core.handbook.model import (
     CHECKUPS,
+    CONDITIONS,
+    Birth,
     Checkup,
     Child,
+    Guardian,
     Handbook,
     HandbookError,
     Measurement,
     Note,
+    Pregnancy,
+    PregnancyVisit,
     Vaccination,
     load_handbook,
 )
@@ -80,6 +87,10 @@ CHECKUP_LABELS = {
     "4y": N_("4 years"),
     "5y": N_("5 years"),
     "6y": N_("6 years"),
+}
+CONDITION_LABELS = {
+    "hbig_prophylaxis": N_("Had HBIG and hepatitis B vaccine at birth (mother-to-child prevention)"),
+    "had_chickenpox": N_("Has had chickenpox"),
 }
 PROTECTION_TEXT = {
     "secure_storage": N_("Encrypted on this device; the key is kept in the phone's secure storage."),
@@ -429,6 +440,205 @@ class HandbookViewModel:
             c.notes.remove(note)
             return FormResult({"form": str(exc)}, [])
         return FormResult({}, [], ok=True)
+
+    # ------------------------------------------------------------------ birth, conditions, family, pregnancy
+    def _model_errors(self, exc: ValidationError, fields: dict[str, str]) -> dict[str, str]:
+        out = {}
+        for e in exc.errors():
+            name = str(e["loc"][0]) if e["loc"] else "form"
+            out[fields.get(name, "form")] = self.t("This value is outside the possible range.")
+        return out
+
+    async def set_birth(
+        self,
+        child_id: str,
+        *,
+        weeks: str = "",
+        days: str = "",
+        weight_kg: str = "",
+        length_cm: str = "",
+        head_cm: str = "",
+        chest_cm: str = "",
+        delivery: str = "",
+    ) -> FormResult:
+        """出産の状態: gestation, birth measurements and delivery (replaces the previous entry)."""
+        c = self.child(child_id)
+        if c is None:
+            return FormResult({"form": self.t("This child is not in the handbook.")}, [])
+        errors: dict[str, str] = {}
+        raw = {
+            "gestational_weeks": self._number(weeks, "weeks", errors),
+            "gestational_days": self._number(days, "days", errors),
+            "weight_kg": self._number(weight_kg, "weight", errors),
+            "length_cm": self._number(length_cm, "length", errors),
+            "head_cm": self._number(head_cm, "head", errors),
+            "chest_cm": self._number(chest_cm, "chest", errors),
+        }
+        if errors:
+            return FormResult(errors, [])
+        for k in ("gestational_weeks", "gestational_days"):
+            if raw[k] is not None:
+                if raw[k] != int(raw[k]):
+                    errors["weeks" if k == "gestational_weeks" else "days"] = self.t("Enter a whole number.")
+                raw[k] = int(raw[k])
+        if errors:
+            return FormResult(errors, [])
+        fields = {
+            "gestational_weeks": "weeks",
+            "gestational_days": "days",
+            "weight_kg": "weight",
+            "length_cm": "length",
+            "head_cm": "head",
+            "chest_cm": "chest",
+        }
+        try:
+            birth = Birth(**raw, delivery=delivery.strip()[:200])
+        except ValidationError as exc:
+            return FormResult(self._model_errors(exc, fields), [])
+        previous = c.birth
+        c.birth = birth
+        try:
+            await self._save()
+        except VaultError as exc:
+            c.birth = previous
+            return FormResult({"form": str(exc)}, [])
+        return FormResult({}, [], ok=True)
+
+    def birth_text(self, child_id: str) -> str:
+        c = self.child(child_id)
+        b = c.birth if c else None
+        if b is None:
+            return self.t("No birth record yet.")
+        parts = []
+        if b.gestational_weeks is not None:
+            parts.append(
+                self.t(
+                    "{weeks} weeks {days} days of pregnancy",
+                    weeks=b.gestational_weeks,
+                    days=b.gestational_days or 0,
+                )
+            )
+        parts += [
+            f"{self.t(label)} {v:g}"
+            for label, v in (
+                (MEASURE_LABELS["weight"], b.weight_kg),
+                (MEASURE_LABELS["height"], b.length_cm),
+                (MEASURE_LABELS["head"], b.head_cm),
+            )
+            if v is not None
+        ]
+        if b.delivery:
+            parts.append(b.delivery)
+        return " · ".join(parts)
+
+    def conditions(self, child_id: str) -> list[tuple[str, str, bool]]:
+        c = self.child(child_id)
+        return [(k, self.t(CONDITION_LABELS[k]), bool(c and k in c.conditions)) for k in CONDITIONS]
+
+    async def set_condition(self, child_id: str, condition: str, on: bool) -> str | None:
+        """A condition that takes a vaccine out of the routine schedule (the timeline says so)."""
+        c = self.child(child_id)
+        if c is None or condition not in CONDITIONS:
+            return self.t("This child is not in the handbook.")
+        before = list(c.conditions)
+        c.conditions = (
+            sorted(set(c.conditions) | {condition}) if on else [x for x in c.conditions if x != condition]
+        )
+        try:
+            await self._save()
+        except VaultError as exc:
+            c.conditions = before
+            return str(exc)
+        await self._sync_reminders_quietly()
+        return None
+
+    async def add_guardian(self, name: str, relation: str = "") -> FormResult:
+        if not (name or "").strip():
+            return FormResult({"name": self.t("Enter a name (a nickname is enough).")}, [])
+        g = Guardian(name=name.strip()[:100], relation=relation.strip()[:40])
+        self.book.guardians.append(g)
+        try:
+            await self._save()
+        except VaultError as exc:
+            self.book.guardians.remove(g)
+            return FormResult({"form": str(exc)}, [])
+        return FormResult({}, [], ok=True)
+
+    async def add_pregnancy_visit(
+        self,
+        date: str,
+        week: str,
+        *,
+        weight_kg: str = "",
+        bp_systolic: str = "",
+        bp_diastolic: str = "",
+        urine_protein: str = "",
+        urine_sugar: str = "",
+        notes: str = "",
+    ) -> FormResult:
+        """妊娠中の経過: one prenatal visit (week, weight, blood pressure, urine, notes)."""
+        errors: dict[str, str] = {}
+        day = self._date(date, "date", errors)
+        values = {
+            "week": self._number(week, "week", errors),
+            "weight_kg": self._number(weight_kg, "weight", errors),
+            "bp_systolic": self._number(bp_systolic, "bp", errors),
+            "bp_diastolic": self._number(bp_diastolic, "bp", errors),
+        }
+        if values["week"] is None and "week" not in errors:
+            errors["week"] = self.t("Enter the week of pregnancy.")
+        if errors:
+            return FormResult(errors, [])
+        for k in ("week", "bp_systolic", "bp_diastolic"):
+            if values[k] is not None:
+                values[k] = int(values[k])
+        urine = {"urine_protein": urine_protein.strip() or None, "urine_sugar": urine_sugar.strip() or None}
+        fields = {
+            "week": "week",
+            "weight_kg": "weight",
+            "bp_systolic": "bp",
+            "bp_diastolic": "bp",
+            "urine_protein": "urine",
+            "urine_sugar": "urine",
+        }
+        try:
+            visit = PregnancyVisit(date=day, **values, **urine, notes=notes.strip()[:2000])
+        except ValidationError as exc:
+            return FormResult(self._model_errors(exc, fields), [])
+        created = not self.book.pregnancies
+        if created:
+            self.book.pregnancies.append(Pregnancy())
+        self.book.pregnancies[-1].visits.append(visit)
+        try:
+            await self._save()
+        except VaultError as exc:
+            self.book.pregnancies[-1].visits.remove(visit)
+            if created:
+                self.book.pregnancies.pop()
+            return FormResult({"form": str(exc)}, [])
+        return FormResult({}, [], ok=True)
+
+    def pregnancy_visits(self) -> list[str]:
+        out = []
+        for p in self.book.pregnancies:
+            for v in sorted(p.visits, key=lambda v: v.date):
+                parts = [self.t.long_day(v.date), self.t("week {n}", n=v.week)]
+                if v.weight_kg is not None:
+                    parts.append(f"{v.weight_kg:g} kg")
+                if v.bp_systolic is not None and v.bp_diastolic is not None:
+                    parts.append(f"{v.bp_systolic}/{v.bp_diastolic} mmHg")
+                if v.urine_protein or v.urine_sugar:
+                    parts.append(
+                        self.t(
+                            "urine protein {protein}, sugar {sugar}",
+                            protein=v.urine_protein or "-",
+                            sugar=v.urine_sugar or "-",
+                        )
+                    )
+                if v.notes:
+                    parts.append(v.notes)
+                out.append(" · ".join(parts))
+        return out
 
     # ------------------------------------------------------------------ growth
     async def add_measurement(

@@ -140,6 +140,8 @@ def _list_page(shell, hb: HandbookViewModel) -> list[ft.Control]:
             )
         )
     out.append(_add_child_form(shell, hb))
+    out.append(_guardian_section(shell, hb))
+    out.append(_pregnancy_section(shell, hb))
     out.append(
         card(
             heading(t("Your data"), S.TITLE_MEDIUM),
@@ -258,8 +260,10 @@ def _child_page(shell, hb: HandbookViewModel, child) -> list[ft.Control]:
             ),
         )
     )
+    out.append(_conditions_section(shell, hb, child))
     out.append(_growth_section(shell, hb, child))
     out.append(_timeline(shell, hb, child))
+    out.append(_birth_section(shell, hb, child))
     out.append(_checkup_section(shell, hb, child))
     out.append(_note_section(shell, hb, child))
     out.append(
@@ -618,3 +622,123 @@ def _note_section(shell, hb: HandbookViewModel, child) -> ft.Control:
         form_error,
         ft.FilledButton(t("Save the note"), icon=ft.Icons.SAVE, on_click=lambda e: shell.run(save())),
     )
+
+
+# ---------------------------------------------------------------------------------- birth, family, pregnancy
+def _form(shell, fields: dict[str, ft.Control], action, button: str) -> tuple[list[ft.Control], ft.Text]:
+    """Fields, an error line and a save button that runs ``action`` and shows its FormResult."""
+    form_error = text("", S.BODY_MEDIUM, color=ft.Colors.ERROR, visible=False)
+
+    async def save():
+        result = await action()
+        _show_errors(
+            {k: f for k, f in fields.items() if isinstance(f, ft.TextField)}, result.errors, form_error
+        )
+        if result.ok:
+            shell.render(force=True)
+        else:
+            shell.page.update()
+
+    return [
+        *fields.values(),
+        form_error,
+        ft.FilledButton(button, icon=ft.Icons.SAVE, on_click=lambda e: shell.run(save())),
+    ], form_error
+
+
+def _birth_section(shell, hb: HandbookViewModel, child) -> ft.Control:
+    t, num = shell.vm.t, ft.KeyboardType.NUMBER
+    b = child.birth
+    val = lambda v: "" if v is None else f"{v:g}"  # noqa: E731
+    f = {
+        "weeks": _field(t("Weeks of pregnancy at birth"), keyboard=num, value=val(b and b.gestational_weeks)),
+        "days": _field(t("and days"), keyboard=num, value=val(b and b.gestational_days)),
+        "weight": _field(t("Birth weight (kg)"), keyboard=num, value=val(b and b.weight_kg)),
+        "length": _field(t("Birth length (cm)"), keyboard=num, value=val(b and b.length_cm)),
+        "head": _field(t("Head circumference at birth (cm)"), keyboard=num, value=val(b and b.head_cm)),
+        "chest": _field(t("Chest circumference at birth (cm)"), keyboard=num, value=val(b and b.chest_cm)),
+        "delivery": _field(t("Delivery (optional)"), value=(b.delivery if b else "")),
+    }
+    controls, _ = _form(
+        shell,
+        f,
+        lambda: hb.set_birth(
+            child.id,
+            weeks=f["weeks"].value or "",
+            days=f["days"].value or "",
+            weight_kg=f["weight"].value or "",
+            length_cm=f["length"].value or "",
+            head_cm=f["head"].value or "",
+            chest_cm=f["chest"].value or "",
+            delivery=f["delivery"].value or "",
+        ),
+        t("Save the birth record"),
+    )
+    return card(heading(t("Birth"), S.TITLE_MEDIUM), text(hb.birth_text(child.id), S.BODY_MEDIUM), *controls)
+
+
+def _conditions_section(shell, hb: HandbookViewModel, child) -> ft.Control:
+    t = shell.vm.t
+
+    async def toggle(condition: str, on: bool):
+        message = await hb.set_condition(child.id, condition, on)
+        if message:
+            shell.snack(message)
+        shell.render(force=True)
+
+    return card(
+        heading(t("Conditions that change the schedule"), S.TITLE_MEDIUM),
+        *[
+            ft.Switch(
+                label=label, value=on, on_change=lambda e, k=k: shell.run(toggle(k, bool(e.control.value)))
+            )
+            for k, label, on in hb.conditions(child.id)
+        ],
+    )
+
+
+def _guardian_section(shell, hb: HandbookViewModel) -> ft.Control:
+    t = shell.vm.t
+    f = {"name": _field(t("Guardian's name")), "relation": _field(t("Relation (optional)"))}
+    controls, _ = _form(
+        shell,
+        f,
+        lambda: hb.add_guardian(f["name"].value or "", f["relation"].value or ""),
+        t("Add the guardian"),
+    )
+    people = [
+        text(f"{g.name}" + (f" ({g.relation})" if g.relation else ""), S.BODY_MEDIUM)
+        for g in hb.book.guardians
+    ]
+    return card(heading(t("Guardians"), S.TITLE_MEDIUM), *people, *controls)
+
+
+def _pregnancy_section(shell, hb: HandbookViewModel) -> ft.Control:
+    t, num = shell.vm.t, ft.KeyboardType.NUMBER
+    f = {
+        "date": _field(t("Visit date (YYYY-MM-DD)"), hint="2025-03-01", keyboard=ft.KeyboardType.DATETIME),
+        "week": _field(t("Week of pregnancy"), keyboard=num),
+        "weight": _field(t("Mother's weight (kg)"), keyboard=num),
+        "bp": _field(t("Blood pressure, upper (mmHg)"), keyboard=num),
+        "bp_low": _field(t("Blood pressure, lower (mmHg)"), keyboard=num),
+        "urine": _field(t("Urine protein (-, ±, +, ++, +++)")),
+        "sugar": _field(t("Urine sugar (-, ±, +, ++, +++)")),
+        "notes": _field(t("Notes (optional)")),
+    }
+    controls, _ = _form(
+        shell,
+        f,
+        lambda: hb.add_pregnancy_visit(
+            f["date"].value or "",
+            f["week"].value or "",
+            weight_kg=f["weight"].value or "",
+            bp_systolic=f["bp"].value or "",
+            bp_diastolic=f["bp_low"].value or "",
+            urine_protein=f["urine"].value or "",
+            urine_sugar=f["sugar"].value or "",
+            notes=f["notes"].value or "",
+        ),
+        t("Save the visit"),
+    )
+    visits = [text(v, S.BODY_MEDIUM) for v in hb.pregnancy_visits()]
+    return card(heading(t("Pregnancy check-ups"), S.TITLE_MEDIUM), *visits, *controls)

@@ -218,3 +218,36 @@ async def test_checkups_and_notes(repo, tmp_path):
     assert "not possible" in (await vm.add_checkup(cid, "1m", "2014-02-10", weight_kg="35")).errors["weight"]
     assert (await vm.add_note(cid, "2014-04-01", "はじめて笑った")).ok
     assert "text" in (await vm.add_note(cid, "2014-04-01", "  ")).errors
+
+
+@pytest.mark.asyncio
+async def test_birth_record_conditions_guardians_and_pregnancy(repo, tmp_path):
+    _, vm, cid = await with_child(repo, tmp_path)
+    r = await vm.set_birth(
+        cid, weeks="39", days="2", weight_kg="3.02", length_cm="49", head_cm="33", delivery="経腟"
+    )
+    assert r.ok and "39 weeks 2 days" in vm.birth_text(cid)
+    bad = await vm.set_birth(cid, weeks="39.5", weight_kg="30")
+    assert "weeks" in bad.errors and vm.book.children[0].birth.weight_kg == 3.02
+    bad = await vm.set_birth(cid, weeks="39", weight_kg="30")
+    assert "outside the possible range" in bad.errors["weight"]
+    # a condition takes a vaccine out of the routine schedule, and the timeline says so
+    assert await vm.set_condition(cid, "had_chickenpox", True) is None
+    var = [d for d in vm.plan(cid) if d.vaccine == "var"]
+    assert var and all(d.status == "ineligible" for d in var)
+    assert ("had_chickenpox", "Has had chickenpox", True) in vm.conditions(cid)
+    assert (await vm.add_guardian("母", "mother")).ok and vm.book.guardians[0].relation == "mother"
+    assert "name" in (await vm.add_guardian(" ")).errors
+    r = await vm.add_pregnancy_visit(
+        "2013-10-01",
+        "24",
+        weight_kg="58.2",
+        bp_systolic="112",
+        bp_diastolic="70",
+        urine_protein="-",
+        urine_sugar="±",
+    )
+    assert r.ok and vm.pregnancy_visits()[0].endswith("112/70 mmHg · urine protein -, sugar ±")
+    bad = await vm.add_pregnancy_visit("2013-10-08", "25", bp_systolic="400", bp_diastolic="70")
+    assert "bp" in bad.errors and len(vm.book.pregnancies[0].visits) == 1
+    assert "week" in (await vm.add_pregnancy_visit("2013-10-08", "")).errors

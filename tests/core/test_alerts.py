@@ -269,3 +269,47 @@ def test_alert_texts_in_every_language(lang):
     assert lifted.instruction != text.instruction
     drill = texts.evacuation_alert(lang, level=4, area="X", drill=True)
     assert drill.headline.startswith("[")
+
+
+# ---------------------------------------------------------------- machi alerts parse (the CLI contract)
+
+
+def _parse_cli(path: Path, *extra: str):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    return CliRunner().invoke(app, ["alerts", "parse", str(path), *extra, "--json"])
+
+
+@pytest.mark.parametrize("path", sorted(JMA.glob("*.xml")), ids=lambda p: p.name)
+def test_cli_parse_every_document(path):
+    import json
+
+    result = _parse_cli(path)
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    expected = [
+        {"event": w.event, "level": w.level, "status": w.status, "name": w.name, "area_code": MATSUSAKA}
+        for w in (doc(path.name).for_area(MATSUSAKA) if path.name.startswith("mie-") else [])
+    ]
+    assert rows == expected
+    assert all(set(r) == {"event", "level", "status", "name", "area_code"} for r in rows)
+    if path.name == "mie-r06-ooame-lv4-hatsuho.xml":
+        assert rows == [
+            {
+                "event": "heavy_rain",
+                "level": 4,
+                "status": "issued",
+                "name": "レベル４大雨危険警報",
+                "area_code": MATSUSAKA,
+            }
+        ]
+
+
+def test_cli_parse_errors(tmp_path):
+    bad = tmp_path / "x.xml"
+    bad.write_text("<html/>")
+    assert _parse_cli(bad).exit_code == 2
+    assert _parse_cli(tmp_path / "missing.xml").exit_code == 2
+    assert _parse_cli(JMA / "mie-r06-ooame-kaijo.xml", "--city", "nowhere").exit_code == 2

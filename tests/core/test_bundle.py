@@ -39,7 +39,7 @@ def test_publish_is_versioned_and_content_addressed(tmp_path):
     server = _server(tmp_path)
     m1 = B.publish("matsusaka", server)
     assert m1["version"] == 1 and m1["domains"]["garbage"] == {"from": "2014-02-01", "to": "2014-09-30"}
-    assert m1["domains"]["places"]["kinds"] == {"shelter": 184, "evacuation": 203}
+    assert m1["domains"]["places"]["kinds"] == {"shelter": 184, "evacuation": 203, "tourism": 2}
     assert (server / "bundles" / "matsusaka" / f"{m1['content_hash']}.json").is_file()
     assert B.publish("matsusaka", server)["version"] == 1  # nothing changed: same bundle
     _new_calendar(server, 2026)
@@ -103,7 +103,7 @@ def test_install_swaps_and_a_corrupted_bundle_keeps_the_old_one(tmp_path):
         "from": "2014-02-01",
         "to": "2014-09-30",
     }
-    assert len(load_places("matsusaka", phone)) == 387
+    assert len(load_places("matsusaka", phone)) == 389  # GSI 203 + 184, 2 sights
     assert B.installed_manifest(phone, "matsusaka")["version"] == 1
 
     _new_calendar(server, 2026)

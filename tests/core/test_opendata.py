@@ -186,6 +186,10 @@ def test_bundled_places_equal_a_fresh_import(tmp_path):
         "evacuation", GSI / "matsusaka_242047_shitei_kinkyu_hinan_basho.geojson", city="m", data_dir=tmp_path
     )
     import_file("shelter", GSI / "matsusaka_242047_shitei_hinanjo.geojson", city="m", data_dir=tmp_path)
+    import_file("tourism", GSI.parent.parent / "opendata" / "242047_tourism.csv", city="m", data_dir=tmp_path)
+    import_file("events", GSI.parent.parent / "opendata" / "242047_event.csv", city="m", data_dir=tmp_path)
+    shipped_events = json.loads((GSI.parent.parent / "events.json").read_text("utf-8"))
+    assert json.loads((tmp_path / "cities" / "m" / "events.json").read_text("utf-8")) == shipped_events
     fresh = json.loads((tmp_path / "cities" / "m" / "places.json").read_text("utf-8"))
     shipped = json.loads(
         (Path(__file__).resolve().parents[2] / "assets/cities/matsusaka/places.json").read_text()

@@ -8,6 +8,7 @@ per-child key, a vaccine id and a dose number (no name, no birth date).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import json
@@ -150,6 +151,7 @@ class HandbookViewModel:
         self.loaded = False
         self.load_error: str | None = None  # stored data unreadable: shown, and never overwritten
         self.reminder_state: str | None = None
+        self._load_lock = asyncio.Lock()
 
     @property
     def t(self):
@@ -160,6 +162,13 @@ class HandbookViewModel:
 
     # ------------------------------------------------------------------ storage
     async def load(self) -> None:
+        """Open the vault and read the handbook once (concurrent calls wait for the first: two
+        vault openings at once could each create a key)."""
+        async with self._load_lock:
+            if not self.loaded:
+                await self._load()
+
+    async def _load(self) -> None:
         try:
             self.vault = await self._open_vault()
             raw = await self.vault.load(DOC)

@@ -263,6 +263,7 @@ def _child_page(shell, hb: HandbookViewModel, child) -> list[ft.Control]:
     out.append(_conditions_section(shell, hb, child))
     out.append(_growth_section(shell, hb, child))
     out.append(_timeline(shell, hb, child))
+    out.append(_other_dose_section(shell, hb, child))
     out.append(_birth_section(shell, hb, child))
     out.append(_checkup_section(shell, hb, child))
     out.append(_note_section(shell, hb, child))
@@ -742,3 +743,28 @@ def _pregnancy_section(shell, hb: HandbookViewModel) -> ft.Control:
     )
     visits = [text(v, S.BODY_MEDIUM) for v in hb.pregnancy_visits()]
     return card(heading(t("Pregnancy check-ups"), S.TITLE_MEDIUM), *visits, *controls)
+
+
+def _other_dose_section(shell, hb: HandbookViewModel, child) -> ft.Control:
+    """Any routine vaccine and dose, e.g. 四種混合 or Hib of a series begun before 2024."""
+    t = shell.vm.t
+    vaccine = ft.RadioGroup(
+        content=ft.Column(
+            spacing=0, controls=[ft.Radio(value=v, label=label) for v, label in hb.vaccine_choices()]
+        )
+    )
+    f = {
+        "dose": _field(t("Dose number"), keyboard=ft.KeyboardType.NUMBER),
+        "date": _field(
+            t("Date of this dose (YYYY-MM-DD)"), hint="2025-09-30", keyboard=ft.KeyboardType.DATETIME
+        ),
+    }
+    controls, _ = _form(
+        shell,
+        {"vaccine": vaccine, **f},
+        lambda: hb.add_vaccination(
+            child.id, vaccine.value or "", f["dose"].value or "", f["date"].value or ""
+        ),
+        t("Save the dose"),
+    )
+    return ft.ExpansionTile(title=ft.Text(t("Record another vaccination")), controls=[card(*controls)])

@@ -251,3 +251,20 @@ async def test_birth_record_conditions_guardians_and_pregnancy(repo, tmp_path):
     bad = await vm.add_pregnancy_visit("2013-10-08", "25", bp_systolic="400", bp_diastolic="70")
     assert "bp" in bad.errors and len(vm.book.pregnancies[0].visits) == 1
     assert "week" in (await vm.add_pregnancy_visit("2013-10-08", "")).errors
+
+
+@pytest.mark.asyncio
+async def test_concurrent_loads_open_the_vault_once(repo, tmp_path):
+    import asyncio
+
+    opened = []
+    app = make_vm(repo)
+
+    async def open_vault():
+        opened.append(1)
+        await asyncio.sleep(0)  # let the other load run meanwhile
+        return await Vault.open(FileBlobStore(tmp_path), MemoryStore())
+
+    vm = HandbookViewModel(app, open_vault)
+    await asyncio.gather(vm.load(), vm.load(), vm.load())
+    assert len(opened) == 1 and vm.loaded

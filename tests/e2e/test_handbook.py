@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
+from app.viewmodels.handbook import PROTECTION_TEXT
 from core.handbook import growth, schedule
 from core.handbook.model import Child, Vaccination
 from core.i18n import Translator
@@ -67,6 +68,8 @@ def test_child_vaccinations_and_growth(open_app, locale, lang, shot):
     t = Translator(lang)
     app = open_app(locale, settings=onboarded("", lang))
     page = app.open("/handbook")
+    # the vault's key is in flet-secure-storage (WebCrypto in the browser), and the screen says how it is kept
+    expect(page.get_by_text(t(PROTECTION_TEXT["browser"]), exact=True)).to_be_visible(timeout=30000)
 
     flutter_fill(page.get_by_role("textbox", name=t("Name or nickname")), "さくら")
     page.get_by_role("radio", name=t("Girl")).click()

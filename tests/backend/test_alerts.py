@@ -250,3 +250,24 @@ def test_cli_replay_parse_and_shelters(client, engine, db_url, tmp_path):
     assert unknown.returncode == 2 and ("no-such-place" in unknown.stderr or "places data" in unknown.stderr)
     with engine.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM shelter_states")).scalar() == 0
+
+
+def test_shelters_open_and_close_through_the_staff_api(client, engine):
+    shelter = "E2420400001111"  # a place of Matsusaka's places data
+    url = f"/v1/admin/cities/matsusaka/shelters/{shelter}"
+    assert_error(client.post(f"{url}/open", headers=token(engine, "announce")), 403)
+    assert_error(client.post(f"{url}/open"), 401)
+    staff = token(engine, "alert")
+    r = client.post(f"{url}/open", headers=staff)
+    assert r.status_code == 200 and r.json()["open"] is True
+    assert client.get("/v1/cities/matsusaka/alerts").json()["open_shelters"] == [shelter]
+    assert client.post(f"{url}/close", headers=staff).json()["open"] is False
+    assert client.get("/v1/cities/matsusaka/alerts").json()["open_shelters"] == []
+    assert_error(
+        client.post("/v1/admin/cities/matsusaka/shelters/nope/open", headers=staff), 404, "unknown_place"
+    )
+    assert_error(
+        client.post(f"/v1/admin/cities/{TESTTOWN}/shelters/{shelter}/open", headers=staff), 422, "no_places"
+    )
+    audit = [e["action"] for e in client.get("/v1/admin/audit", headers=token(engine, "admin")).json()]
+    assert audit.count("shelter.open") == 1 and audit.count("shelter.close") == 1

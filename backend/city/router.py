@@ -217,3 +217,41 @@ def get_news(
         for i in found[offset : offset + limit]
     ]
     return _cached(request, {**_page(len(found), offset, limit, len(items)), "items": items})
+
+
+@router.get(
+    "/tourist",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/html": {}}},
+        **responses(404, 422),
+        304: {"description": "Not modified"},
+    },
+    summary="Tourist mode as one small HTML page (no script): language, free Wi-Fi, sights, events",
+)
+def get_tourist(
+    request: Request,
+    settings: Settings = Depends(get_settings),
+    city: str = CityQ,
+    lang: str | None = Query(None, pattern=r"^[A-Za-z_@-]{2,12}$"),
+) -> Response:
+    from backend.city import tourist
+
+    chosen = tourist.language_of(lang, request.headers.get("accept-language"))
+    page = tourist.render(
+        city=service.load(settings=settings, city=city),
+        places=service.places(settings=settings, city=city),
+        events=service.events(settings=settings, city=city),
+        lang=chosen,
+        app_url=settings.web_origin,
+    )
+    etag = service.etag_of(page)
+    headers = {
+        "ETag": etag,
+        "Cache-Control": "public, max-age=300",
+        "Vary": "Accept-Language",
+        "Content-Language": chosen.replace("_", "-"),
+    }
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(page.encode("utf-8"), media_type="text/html; charset=utf-8", headers=headers)

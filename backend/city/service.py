@@ -30,6 +30,18 @@ def city_dir(*, settings: Settings, city: str) -> Path:
     raise not_found(f"city {city!r}")
 
 
+def load(*, settings: Settings, city: str):
+    """The city (core.city.City): the server's data directory first, else the bundled copy."""
+    from core.city import CityNotFound, load_city
+
+    for root in _roots(settings):
+        try:
+            return load_city(city, root)
+        except CityNotFound:
+            continue
+    raise not_found(f"city {city!r}")
+
+
 def places(*, settings: Settings, city: str):
     """The city's places (with their spatial index)."""
     for root in _roots(settings):

@@ -179,6 +179,70 @@ def bench_api(n_requests: int, concurrency: int) -> None:
         server.wait(15)
 
 
+def _throttled_page(browser):
+    ctx = browser.new_context(viewport={"width": 412, "height": 915}, locale="en-US")
+    page = ctx.new_page()
+    cdp = ctx.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 400,
+            "downloadThroughput": 400_000 / 8,
+            "uploadThroughput": 400_000 / 8,
+        },
+    )
+    return ctx, page
+
+
+def bench_tourist_html() -> None:
+    """The tourist page of the server (GET /v1/tourist): the first screen over the sightseeing Wi-Fi."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = os.environ.get("MACHI_CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        print("tourist page over 3G: skipped (no /usr/bin/chromium)")
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="machi-tourist-html-"))
+    port = free_port()
+    env = dict(os.environ, MACHI_DATA_DIR=str(tmp))
+    for key in ("MACHI_DATABASE_URL", "MACHI_FCM_CREDENTIALS", "MACHI_TRANSPORT"):
+        env.pop(key, None)
+    machi = Path(sys.executable).with_name("machi")
+    server = subprocess.Popen(
+        [str(machi), "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(tmp)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(url + "/openapi.json", server)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"]
+            )
+            for lang in ("en", "ja", "pt_BR"):
+                ctx, page = _throttled_page(browser)
+                sizes: list[int] = []
+                page.on("response", lambda r, sizes=sizes: sizes.append(len(r.body())))
+                t0 = time.perf_counter()
+                page.goto(f"{url}/v1/tourist?city=matsusaka&lang={lang}", timeout=120_000)
+                page.get_by_role("heading", level=2).first.wait_for(timeout=120_000)
+                took = time.perf_counter() - t0
+                print(
+                    f"tourist page (GET /v1/tourist, {lang}) over 3G-like link, cold: {took:.2f} s "
+                    f"({sum(sizes) / 1000:.1f} kB)"
+                )
+                ctx.close()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
 def bench_tourist() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -246,10 +310,17 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=2000)
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument(
+        "--flet", action="store_true", help="also time the Flet app's tourist mode over 3G (minutes)"
+    )
+    ap.add_argument("--only-browser", action="store_true")
     a = ap.parse_args()
-    bench_api(a.requests, a.concurrency)
+    if not a.only_browser:
+        bench_api(a.requests, a.concurrency)
     if not a.no_browser:
-        bench_tourist()
+        bench_tourist_html()
+        if a.flet:
+            bench_tourist()
 
 
 if __name__ == "__main__":

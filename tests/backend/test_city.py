@@ -182,3 +182,25 @@ def test_news_fetching_is_off_unless_configured(settings, monkeypatch):
     assert refresh_news(db_session=None, settings=settings, now=None) == 0
     with pytest.raises(ValueError, match="not an RSS/Atom feed"):
         news.parse_feed(b"not a feed at all <<<", source="x")
+
+
+def test_tourist_page_is_small_asks_only_the_language_and_lists_sights(client):
+    r = client.get("/v1/tourist", params={"city": "matsusaka"}, headers={"Accept-Language": "pt-BR,pt;q=0.9"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    page = r.text
+    assert r.headers["content-language"] == "pt-BR" and '<html lang="pt-BR">' in page
+    assert "Modo turista" in page and "<script" not in page and len(r.content) < 20_000
+    assert (
+        page.count("<nav>") == 1 and page.count('aria-current="true"') == 1
+    )  # the languages, nothing else asked
+    assert (
+        '<strong lang="ja">松坂城跡</strong>' in page
+    )  # the city gave no Portuguese name: the original, labelled
+    assert "A cidade ainda não publicou pontos de Wi-Fi." in page
+    en = client.get("/v1/tourist", params={"city": "matsusaka", "lang": "en"}).text
+    assert "<strong>Matsusaka Castle Ruins</strong>" in en and "<h2>Upcoming events</h2>" in en
+    etag = client.get("/v1/tourist", params={"lang": "en"}).headers["etag"]
+    assert (
+        client.get("/v1/tourist", params={"lang": "en"}, headers={"If-None-Match": etag}).status_code == 304
+    )
+    assert client.get("/v1/tourist", params={"city": "nowhere"}).status_code == 404

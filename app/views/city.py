@@ -403,10 +403,11 @@ def attach(shell) -> None:
         interval = 24 * 3600.0
 
     async def start() -> None:
+        before = list(shell.city.prefs.interests)
         await shell.city.load_prefs()
         ensure_watching(bundles, interval)
-        if shell.city.prefs.interests:
-            vm.notify("all")
+        if shell.city.prefs.interests != before and shell.route.path == "/":
+            shell.render(force=True)  # Home shows the stored interests (other screens are left alone)
 
     asyncio.get_running_loop().create_task(start())
     old_close = shell.page.on_disconnect

@@ -175,6 +175,9 @@ class App:
         page.goto(self.base + path)
         page.wait_for_selector("flt-semantics-placeholder", state="attached")
         page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+        # the first screen is in the accessibility tree (booting Flutter and loading the 4.5-MB
+        # font can take longer than an assertion's 5 s on a busy machine; later waits stay at 5 s)
+        page.locator("flt-semantics-host [role]").first.wait_for(state="attached", timeout=TIMEOUT)
         return page
 
     def settings(self) -> dict:

@@ -299,7 +299,8 @@ class HandbookViewModel:
         try:
             schedule.validate(c.birth_date, [*c.given(), record.given()], on=self.today())
         except schedule.ScheduleError as exc:
-            return FormResult({"form": self.t("This dose cannot be recorded: {reason}", reason=str(exc))}, [])
+            reason = exc.reason.render(self.t) if exc.reason else str(exc)
+            return FormResult({"form": self.t("This dose cannot be recorded: {reason}", reason=reason)}, [])
         c.vaccinations.append(record)
         try:
             await self._save()

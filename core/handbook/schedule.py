@@ -31,9 +31,10 @@ FAR = dt.date(9999, 12, 31)
 class ScheduleError(ValueError):
     """A vaccination record that cannot be accepted; ``record`` is the offending one."""
 
-    def __init__(self, message: str, record: Given | None = None):
+    def __init__(self, message: str, record: Given | None = None, reason: Reason | None = None):
         super().__init__(message)
         self.record = record
+        self.reason = reason  # the same, translatable where it is shown (the app)
 
 
 @dataclass(frozen=True)
@@ -350,16 +351,28 @@ def validate(birth: dt.date, given: list[Given], *, on: dt.date | None = None) -
         if g.vaccine not in by_id:
             raise ScheduleError(f"{g.label()}: unknown vaccine {g.vaccine!r}", g)
         if g.date < birth:
-            raise ScheduleError(f"{g.label()}: the dose is dated before the birth ({birth.isoformat()})", g)
+            raise ScheduleError(
+                f"{g.label()}: the dose is dated before the birth ({birth.isoformat()})",
+                g,
+                Reason(N_("the dose is dated before the birth ({date})"), {"date": birth}),
+            )
         if on is not None and g.date > on:
             raise ScheduleError(
-                f"{g.label()}: the dose is dated in the future (today is {on.isoformat()})", g
+                f"{g.label()}: the dose is dated in the future (today is {on.isoformat()})",
+                g,
+                Reason(N_("the dose is dated in the future")),
             )
         if g.dose < 1:
             raise ScheduleError(f"{g.label()}: dose numbers start at 1", g)
         key = (_series_key(by_id[g.vaccine]), g.dose)
         if key in seen:
-            raise ScheduleError(f"{g.label()}: dose {g.dose} is recorded twice (also {seen[key].label()})", g)
+            raise ScheduleError(
+                f"{g.label()}: dose {g.dose} is recorded twice (also {seen[key].label()})",
+                g,
+                Reason(
+                    N_("dose {dose} is already recorded ({date})"), {"dose": g.dose, "date": seen[key].date}
+                ),
+            )
         seen[key] = g
     # one product per series
     for group in {_series_key(by_id[g.vaccine]) for g in given}:
@@ -369,16 +382,29 @@ def validate(birth: dt.date, given: list[Given], *, on: dt.date | None = None) -
                 raise ScheduleError(
                     f"{b.label()}: {a.vaccine} and {b.vaccine} cannot be mixed; finish the series with {a.vaccine}",
                     b,
+                    Reason(
+                        N_("products cannot be mixed: finish the series with {vaccine}"),
+                        {"vaccine": a.vaccine},
+                    ),
                 )
             products = by_id[b.vaccine].get("products", {})
             if a.product and b.product and a.product != b.product:
                 if b.product not in products.get(a.product, {}).get("may_switch_to", []):
                     raise ScheduleError(
-                        f"{b.label()}: a series started with {a.product} cannot continue with {b.product}", b
+                        f"{b.label()}: a series started with {a.product} cannot continue with {b.product}",
+                        b,
+                        Reason(
+                            N_("a series started with {first} cannot continue with {second}"),
+                            {"first": a.product, "second": b.product},
+                        ),
                     )
         for a, b in zip(doses, doses[1:], strict=False):
             if b.date < a.date:
-                raise ScheduleError(f"{b.label()}: dated before dose {a.dose} ({a.date.isoformat()})", b)
+                raise ScheduleError(
+                    f"{b.label()}: dated before dose {a.dose} ({a.date.isoformat()})",
+                    b,
+                    Reason(N_("dated before dose {dose} ({date})"), {"dose": a.dose, "date": a.date}),
+                )
     # each dose against the rules, in date order (earlier doses decide the later ones)
     result = _evaluate(birth, given, on=None, sex=None, conditions=frozenset(), strict=True)
     del result
@@ -463,6 +489,9 @@ def _evaluate(birth, given, *, on, sex, conditions, strict) -> list[Dose]:
                     if expected
                     else f"{g.label()}: the {g.vaccine} series is already complete",
                     g,
+                    Reason(N_("record dose {dose} first"), {"dose": expected})
+                    if expected
+                    else Reason(N_("the series is already complete")),
                 )
             lower = spec.lower
             why = spec.lower_reason
@@ -483,6 +512,7 @@ def _evaluate(birth, given, *, on, sex, conditions, strict) -> list[Dose]:
                     f"{g.label()}: given before its earliest legal date {lower.isoformat()} "
                     f"({why.render(_english())})",
                     g,
+                    Reason(N_("before the earliest legal date {date}: {why}"), {"date": lower, "why": why}),
                 )
             hit = _first_in_windows(g.date, st["windows"], spec.cap)
             routine = hit is not None and hit[0] == g.date

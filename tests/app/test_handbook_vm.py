@@ -86,7 +86,14 @@ async def test_vaccinations_timeline_and_next_due(repo, tmp_path):
 async def test_illegal_or_future_doses_are_refused(repo, tmp_path):
     _, vm, cid = await with_child(repo, tmp_path)
     r = await vm.add_vaccination(cid, "pcv", "1", "2014-03-08")  # 生後2月 is 2014-03-09
-    assert "earliest legal date 2014-03-09" in r.errors["form"]
+    assert r.errors["form"] == (
+        "This dose cannot be recorded: before the earliest legal date Mar 9, 2014: "
+        "2 months old (the day before the 2-month anniversary)"
+    )
+    await vm.app.set_language("ja")
+    r = await vm.add_vaccination(cid, "pcv", "1", "2014-03-08")
+    assert r.errors["form"].startswith("この接種は記録できません：") and "2014/03/09" in r.errors["form"]
+    await vm.app.set_language("en")
     assert "future" in (await vm.add_vaccination(cid, "pcv", "1", "2014-05-09")).errors["date"]
     assert "dose" in (await vm.add_vaccination(cid, "pcv", "x", "2014-04-01")).errors
     assert not vm.book.children[0].vaccinations

@@ -438,3 +438,30 @@ def test_catch_up_dates_are_legal(birth, first_look, gap, keep, sex):
         return  # a prefix can break a rule that the full plan kept (e.g. a later live dose dropped)
     doses = S.plan(birth, kept, on, sex=sex)
     _check_legal(birth, kept, doses, on)
+
+
+@pytest.mark.parametrize(
+    ("history", "msgid"),
+    [
+        (["hepb:1:2025-07-14"], "the dose is dated before the birth ({date})"),
+        (["pcv:1:2025-10-20", "pcv:1:2025-10-21"], "dose {dose} is already recorded ({date})"),
+        (
+            ["rota1:1:2025-09-01", "rota5:2:2025-10-01"],
+            "products cannot be mixed: finish the series with {vaccine}",
+        ),
+        (
+            ["pcv:1:2025-09-14:PCV15", "pcv:2:2025-10-14:PCV20"],
+            "a series started with {first} cannot continue with {second}",
+        ),
+        (["pcv:1:2025-10-20", "pcv:2:2025-10-01"], "dated before dose {dose} ({date})"),
+        (["pcv:2:2025-10-20"], "record dose {dose} first"),
+        (["pcv:1:2025-09-13"], "before the earliest legal date {date}: {why}"),
+    ],
+)
+def test_refusals_carry_a_translatable_reason(history, msgid):
+    from core.i18n import Translator
+
+    with pytest.raises(S.ScheduleError) as exc:
+        S.validate(B, [G(x) for x in history])
+    assert exc.value.reason is not None and exc.value.reason.msgid == msgid
+    assert exc.value.reason.render(Translator("ja")) != exc.value.reason.render(Translator("en"))

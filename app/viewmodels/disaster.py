@@ -98,7 +98,7 @@ class DisasterViewModel:
 
     def apply(self, data: dict) -> None:
         """Take one answer of the backend (also used by tests with a stored answer)."""
-        self.active = list(data.get("active", []))
+        self.active = [a for a in data.get("active", []) if self._concerns_me(a)]
         self.history_items = list(data.get("history", []))
         self.open_shelters = set(data.get("open_shelters", []))
         self.loaded, self.offline = True, False
@@ -120,6 +120,13 @@ class DisasterViewModel:
         return True
 
     # ------------------------------------------------------------------ alerts
+    def _concerns_me(self, a: dict) -> bool:
+        """City-wide alerts concern everyone; an order for some areas only their residents (and, without an
+        area chosen, everyone: better warned once too often)."""
+        areas = a.get("areas")
+        mine = self.app.settings.area_id
+        return not areas or mine is None or mine in areas
+
     def level(self) -> int:
         return max((a.get("level") or 0 for a in self.active), default=0)
 

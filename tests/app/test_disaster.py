@@ -134,3 +134,27 @@ async def test_offline_keeps_the_last_alerts(repo):
     assert card.alert.drill == "DRILL" and [s.id for s in card.shelters] == [
         FLOOD_SHELTER
     ]  # any open shelter
+
+
+@pytest.mark.asyncio
+async def test_orders_for_other_areas_do_not_open_the_card(repo):
+    vm = make_vm(repo)
+    await vm.load(["en"])
+    vm.settings.area_id = "mine"
+    d = DisasterViewModel(vm, CityViewModel(vm))
+    order = {
+        "id": "1",
+        "origin": "city",
+        "event": "evacuation",
+        "change": "issued",
+        "level": 4,
+        "drill": False,
+        "headline": "Evacuation order",
+        "instruction": "",
+        "source": "",
+        "issued_at": "2026-08-29T20:00:00Z",
+    }
+    d.apply({"active": [order | {"areas": ["elsewhere"]}], "history": [], "open_shelters": []})
+    assert d.card() is None and d.active_rows() == []
+    d.apply({"active": [order | {"areas": ["elsewhere", "mine"]}], "history": [], "open_shelters": []})
+    assert d.card().alert.level == 4

@@ -1,7 +1,8 @@
-"""Periodic work of city content: refresh the configured news feeds (conditional GET).
+"""Periodic work of city content: refresh the configured news feeds and open-data sources
+(conditional GET).
 
-Feeds are listed per city in ``city.json`` (``news_feeds``); nothing is fetched unless
-``MACHI_NEWS_FETCH=1``.
+Both are listed per city in ``city.json`` (``news_feeds``, ``opendata_sources``); nothing is fetched
+unless ``MACHI_NEWS_FETCH=1``.
 """
 
 from __future__ import annotations
@@ -14,18 +15,18 @@ from pathlib import Path
 
 import httpx
 
-from backend.city import news
+from backend.city import news, sources
 from backend.scheduler import job
 from backend.settings import Settings
 
 log = logging.getLogger("machi.backend")
 
 
-def configured_feeds(data_dir: Path) -> dict[Path, list[dict]]:
-    """city folder -> its feeds, for every city in the data directory that lists some."""
+def configured_feeds(data_dir: Path, key: str = "news_feeds") -> dict[Path, list[dict]]:
+    """city folder -> its ``key`` list, for every city in the data directory that lists some."""
     out = {}
     for meta in sorted((Path(data_dir) / "cities").glob("*/city.json")):
-        feeds = json.loads(meta.read_text("utf-8")).get("news_feeds") or []
+        feeds = json.loads(meta.read_text("utf-8")).get(key) or []
         if feeds:
             out[meta.parent] = feeds
     return out
@@ -47,6 +48,11 @@ def refresh_news(
                 total += news.refresh(folder, feeds, client=client)
             except (httpx.HTTPError, ValueError) as exc:
                 log.warning("news of %s: %s", folder.name, exc)
+        for folder, listed in configured_feeds(settings.data_dir, "opendata_sources").items():
+            try:
+                sources.refresh(folder, listed, client=client)
+            except (httpx.HTTPError, ValueError, OSError) as exc:
+                log.warning("open data of %s: %s", folder.name, exc)
     finally:
         if own:
             client.close()

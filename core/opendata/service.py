@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from core.city import default_data_dir
+from core.city import assets_dir, default_data_dir
 from core.events import find_events_file, load_events, save_events
 from core.opendata.build import merge_kind
 from core.opendata.csvimport import import_csv
@@ -78,10 +78,13 @@ def import_file(
     if kind == "events":
         save_events(target / "events.json", events)
         return report
-    try:
-        existing = list(load_places(city, data_dir))
-    except PlacesNotFound:
-        existing = []
+    existing: list[Place] = []
+    for root in (data_dir, assets_dir()) if data_dir else (None,):
+        try:  # the data directory's places, else the bundled ones: other kinds are kept, not lost
+            existing = list(load_places(city, root))
+            break
+        except PlacesNotFound:
+            continue
     if kind == "shelter":
         places = inherit_shelter_hazards(places, [p for p in existing if p.kind == "evacuation"])
     merged = merge_kind(existing, kind, places)

@@ -204,3 +204,33 @@ def test_tourist_page_is_small_asks_only_the_language_and_lists_sights(client):
         client.get("/v1/tourist", params={"lang": "en"}, headers={"If-None-Match": etag}).status_code == 304
     )
     assert client.get("/v1/tourist", params={"city": "nowhere"}).status_code == 404
+
+
+def test_configured_open_data_sources_are_refreshed_with_conditional_get(settings):
+    from backend.city import sources
+
+    folder = settings.data_dir / "cities" / "testtown"
+    body = (FIX / "yaizu_222127_public_wireless_lan.csv").read_bytes()
+    seen: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(dict(request.headers))
+        if request.url.path.endswith("broken.csv"):
+            return httpx.Response(200, content=b"foo,bar\n1,2\n", headers={"ETag": '"b"'})
+        if request.headers.get("if-none-match") == '"w1"':
+            return httpx.Response(304)
+        return httpx.Response(200, content=body, headers={"ETag": '"w1"'})
+
+    listed = [
+        {"kind": "wifi", "url": "https://data.example.org/wifi.csv"},
+        {"kind": "aed", "url": "https://data.example.org/broken.csv"},
+    ]
+    with httpx.Client(transport=httpx.MockTransport(handler)) as http:
+        first = sources.refresh(folder, listed, client=http)
+        assert [len(r.accepted) for r in first] == [17, 0] and first[1].fatal_errors
+        second = sources.refresh(folder, listed, client=http)
+    assert [r.kind for r in second] == ["aed"]  # wifi unchanged (304); the broken one is tried again
+    assert seen[2]["if-none-match"] == '"w1"' and "if-none-match" not in seen[3]
+    from core.places import load_places
+
+    assert sum(p.kind == "wifi" for p in load_places("testtown", settings.data_dir)) == 17

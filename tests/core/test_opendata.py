@@ -305,3 +305,18 @@ def test_cli_places_nearest_contract():
     assert "--hazard: 'lava'" in res.stderr
     run("places", "nearest", "--kind", "pub", "--lat", "34.5", "--lon", "136.5", code=2)
     run("places", "nearest", "--kind", "aed", "--lat", "34.5", "--lon", "136.5", "--limit", "0", code=2)
+
+
+def test_import_into_a_new_data_dir_keeps_the_bundled_kinds(tmp_path):
+    run(
+        "city",
+        "import",
+        "wifi",
+        str(FIX / "yaizu_222127_public_wireless_lan.csv"),
+        "--city",
+        "matsusaka",
+        "--data-dir",
+        str(tmp_path),
+    )
+    kinds = [p.kind for p in load_places("matsusaka", data_dir=tmp_path)]
+    assert (kinds.count("wifi"), kinds.count("evacuation"), kinds.count("shelter")) == (17, 203, 184)

@@ -168,6 +168,10 @@ def ingest(
     )
     db_session.add(seen)
     result = IngestResult("ignored", doc.title)
+    if doc.info_type == "取消":  # a cancellation names no state: recorded, not applied (the next document is)
+        result.status = "cancellation"
+        db_session.commit()
+        return result
     for area in jma_areas():
         if not doc.covers(area.code):
             continue

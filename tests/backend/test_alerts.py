@@ -271,3 +271,16 @@ def test_shelters_open_and_close_through_the_staff_api(client, engine):
     )
     audit = [e["action"] for e in client.get("/v1/admin/audit", headers=token(engine, "admin")).json()]
     assert audit.count("shelter.open") == 1 and audit.count("shelter.close") == 1
+
+
+def test_a_cancellation_document_is_recorded_not_applied(engine):
+    data = (
+        (JMA / "mie-r06-ooame-lv4-hatsuho.xml")
+        .read_text("utf-8")
+        .replace("発表</ns1:InfoType>", "取消</ns1:InfoType>")
+    )
+    assert "取消</ns1:InfoType>" in data
+    with Session(engine, expire_on_commit=False) as db:
+        assert service.ingest(db_session=db, data=data.encode("utf-8")).status == "cancellation"
+        assert service.ingest(db_session=db, data=data.encode("utf-8")).status == "duplicate"
+        assert db.scalars(select(AlertState)).all() == []

@@ -25,7 +25,7 @@ from core.city import assets_dir, default_data_dir, write_json_atomic
 
 BUNDLE_FORMAT = "machi-bundle/1"
 # What a bundle carries, relative to the city folder (source folders stay on the server).
-FILES = ("city.json", "garbage.json", "places.json", "events.json", "news.json")
+FILES = ("city.json", "garbage.json", "places.json", "events.json", "news.json", "payslip.json")
 GLOBS = ("garbage/i18n/*.json",)
 
 

@@ -249,6 +249,22 @@ class CityViewModel:
             raise ValueError(f"{lat}, {lon} is not a point on Earth")
         self.origin, self.origin_name = (lat, lon), name
 
+    def origin_from_text(self, text: str) -> bool:
+        """An address or area typed by the resident (殿町, 松阪市殿町1508): the centre of the places
+        whose address or name contains it. False (origin unchanged) when none does."""
+        from core.text import lookup_key
+
+        key = lookup_key(text or "")
+        if not key:
+            return False
+        hits = [p for p in self.places() if key in lookup_key(p.address) or key in lookup_key(p.name)]
+        if not hits:
+            return False
+        lat = sum(p.lat for p in hits) / len(hits)
+        lon = sum(p.lon for p in hits) / len(hits)
+        self.set_origin(lat, lon, text.strip())
+        return True
+
     def use_centre(self) -> bool:
         c = self.centre()
         if c is None:

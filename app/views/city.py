@@ -234,6 +234,16 @@ def _places(shell) -> list[ft.Control]:
         city.set_hazard(h)
         shell.render(force=True)
 
+    where = ft.TextField(label=t("Address or area"), dense=True, width=260)
+
+    def search_where(e):
+        if city.origin_from_text(where.value or ""):
+            shell.render(force=True)
+        else:
+            where.error = t("No place found for {text}.", text=where.value or "")
+            where.update()
+
+    where.on_submit = search_where
     rows = city.nearest_rows(limit=10)
     out: list[ft.Control] = [
         heading(t("Places and shelters"), S.TITLE_LARGE),
@@ -272,6 +282,8 @@ def _places(shell) -> list[ft.Control]:
             controls=[
                 ft.OutlinedButton(t("Use my position"), icon=ft.Icons.MY_LOCATION, on_click=my_position),
                 ft.OutlinedButton(t("City centre"), icon=ft.Icons.LOCATION_CITY, on_click=centre),
+                where,
+                ft.OutlinedButton(t("Search"), icon=ft.Icons.SEARCH, on_click=search_where),
             ],
         )
     )

@@ -206,3 +206,19 @@ def test_check_interval_from_env():
 
 
 _ = (copy, TODAY)
+
+
+def test_origin_from_an_address_or_area(city):
+    set_lang(city, "en")
+    assert city.origin_from_text("殿町") is True
+    tono = [p for p in load_places("matsusaka") if "殿町" in p.address or "殿町" in p.name]
+    assert city.origin == pytest.approx(
+        (sum(p.lat for p in tono) / len(tono), sum(p.lon for p in tono) / len(tono))
+    )
+    assert city.origin_name == "殿町"
+    city.set_kind("shelter")
+    rows = city.nearest_rows(limit=3)
+    assert rows and all(haversine_m(*city.origin, r.lat, r.lon) < 2000 for r in rows)
+    before = city.origin
+    assert city.origin_from_text("no such street") is False and city.origin == before
+    assert city.origin_from_text("   ") is False

@@ -250,7 +250,7 @@ class CityViewModel:
         self.origin, self.origin_name = (lat, lon), name
 
     def origin_from_text(self, text: str) -> bool:
-        """An address or area typed by the resident (殿町, 松阪市殿町1508): the centre of the places
+        """An address or area typed by the resident (殿町, 殿町1508): the centre of the places
         whose address or name contains it. False (origin unchanged) when none does."""
         from core.text import lookup_key
 

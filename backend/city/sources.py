@@ -1,6 +1,6 @@
 """Open-data sources a city lists in ``city.json``, refreshed on a schedule with conditional GET.
 
-    "opendata_sources": [{"kind": "events", "url": "https://…/242047_event.csv"}, …]
+    "opendata_sources": [{"kind": "events", "url": "https://…/<団体コード>_event.csv"}, …]
 
 Each download that changed (not 304) goes through the same import as ``machi city import``: the
 row report is logged, and a fatal one changes nothing. ETag / Last-Modified are kept per URL in

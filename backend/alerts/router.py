@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
 
 from backend.admin.router import StaffToken, staff
 from backend.alerts import service
@@ -11,6 +13,8 @@ from backend.errors import responses
 from core.i18n import normalize_language, pick
 
 router = APIRouter(tags=["alerts"])
+CitySlug = Annotated[str, Path(pattern=r"^[a-z0-9_-]{1,64}$", description="City slug")]
+PlaceId = Annotated[str, Path(min_length=1, max_length=64, description="Place id of the city's places data")]
 
 
 def out(a: Alert, lang: str) -> AlertOut:
@@ -66,7 +70,9 @@ def _shelter(db, city: str, place_id: str, is_open: bool, token: StaffToken) -> 
     responses=responses(401, 403, 404, 422, 429),
     summary="Open a shelter (scope alert)",
 )
-def open_shelter(city: str, place_id: str, db: DB, token: StaffToken = Depends(staff("alert"))) -> ShelterOut:
+def open_shelter(
+    city: CitySlug, place_id: PlaceId, db: DB, token: StaffToken = Depends(staff("alert"))
+) -> ShelterOut:
     return _shelter(db, city, place_id, True, token)
 
 
@@ -78,6 +84,6 @@ def open_shelter(city: str, place_id: str, db: DB, token: StaffToken = Depends(s
     summary="Close a shelter (scope alert)",
 )
 def close_shelter(
-    city: str, place_id: str, db: DB, token: StaffToken = Depends(staff("alert"))
+    city: CitySlug, place_id: PlaceId, db: DB, token: StaffToken = Depends(staff("alert"))
 ) -> ShelterOut:
     return _shelter(db, city, place_id, False, token)

@@ -93,6 +93,7 @@ CONDITION_LABELS = {
     "hbig_prophylaxis": N_("Had HBIG and hepatitis B vaccine at birth (mother-to-child prevention)"),
     "had_chickenpox": N_("Has had chickenpox"),
 }
+CONDITION_SHORT = {"hbig_prophylaxis": N_("HBIG at birth"), "had_chickenpox": N_("Had chickenpox")}
 PROTECTION_TEXT = {
     "secure_storage": N_("Encrypted on this device; the key is kept in the phone's secure storage."),
     "browser": N_(
@@ -541,9 +542,13 @@ class HandbookViewModel:
             parts.append(b.delivery)
         return " · ".join(parts)
 
-    def conditions(self, child_id: str) -> list[tuple[str, str, bool]]:
+    def conditions(self, child_id: str) -> list[tuple[str, str, str, bool]]:
+        """(id, short switch label, full explanation, on) for each condition."""
         c = self.child(child_id)
-        return [(k, self.t(CONDITION_LABELS[k]), bool(c and k in c.conditions)) for k in CONDITIONS]
+        return [
+            (k, self.t(CONDITION_SHORT[k]), self.t(CONDITION_LABELS[k]), bool(c and k in c.conditions))
+            for k in CONDITIONS
+        ]
 
     async def set_condition(self, child_id: str, condition: str, on: bool) -> str | None:
         """A condition that takes a vaccine out of the routine schedule (the timeline says so)."""

@@ -106,6 +106,13 @@ def _field(label: str, *, hint: str = "", keyboard=ft.KeyboardType.TEXT, value: 
     )
 
 
+def _switch(label: str, value: bool, on_toggle, explain: str = "") -> ft.Control:
+    """A switch with a short spoken label (Flet's switch label does not wrap, so it stays short to
+    fit 200 % text on a 360-px screen); a longer explanation, if any, is a wrapping text above it."""
+    switch = ft.Switch(label=label, value=value, on_change=lambda e: on_toggle(bool(e.control.value)))
+    return ft.Column(spacing=2, controls=[*([text(explain, S.BODY_MEDIUM)] if explain else []), switch])
+
+
 def _show_errors(fields: dict[str, ft.TextField], errors: dict[str, str], form_error: ft.Text) -> None:
     for name, f in fields.items():
         f.error = errors.get(name)  # Flet 1.0: the error text under the field
@@ -243,16 +250,17 @@ def _child_page(shell, hb: HandbookViewModel, child) -> list[ft.Control]:
     if recording and recording[0] == child.id:
         out.append(_record_form(shell, hb, child, *recording[1:]))
 
-    async def toggle(e):
-        message = await hb.set_reminders(child.id, bool(e.control.value))
+    async def toggle(on: bool):
+        message = await hb.set_reminders(child.id, on)
         shell.snack(message)
 
     out.append(
         card(
-            ft.Switch(
-                label=t("Vaccination reminders for this child"),
-                value=child.reminders,
-                on_change=lambda e: shell.run(toggle(e)),
+            _switch(
+                t("Reminders"),
+                child.reminders,
+                lambda on: shell.run(toggle(on)),
+                explain=t("Vaccination reminders for this child"),
             ),
             text(
                 t("Only the vaccine and dose are sent to the server, never the name or birth date."),
@@ -406,9 +414,7 @@ def _growth_section(shell, hb: HandbookViewModel, child) -> ft.Control:
             choices,
             growth_chart(chart, t),
             text(chart.summary, S.BODY_MEDIUM),
-            ft.Switch(
-                label=t("Show the WHO z-score"), value=who_on, on_change=lambda e: who(bool(e.control.value))
-            ),
+            _switch(t("WHO z-score"), who_on, who),
             *([text(chart.who, S.BODY_MEDIUM)] if who_on and chart.who else []),
         ]
 
@@ -690,10 +696,8 @@ def _conditions_section(shell, hb: HandbookViewModel, child) -> ft.Control:
     return card(
         heading(t("Conditions that change the schedule"), S.TITLE_MEDIUM),
         *[
-            ft.Switch(
-                label=label, value=on, on_change=lambda e, k=k: shell.run(toggle(k, bool(e.control.value)))
-            )
-            for k, label, on in hb.conditions(child.id)
+            _switch(short, on, lambda value, k=k: shell.run(toggle(k, value)), explain=label)
+            for k, short, label, on in hb.conditions(child.id)
         ],
     )
 

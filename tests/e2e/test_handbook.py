@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from app.viewmodels.handbook import PROTECTION_TEXT
+from app.viewmodels.handbook import CONDITION_SHORT, PROTECTION_TEXT
 from core.handbook import growth, schedule
 from core.handbook.model import Child, Vaccination
 from core.i18n import Translator
@@ -98,3 +98,39 @@ def test_child_vaccinations_and_growth(open_app, locale, lang, shot):
 
     stored = page.evaluate("JSON.stringify(window.localStorage)")
     assert "さくら" not in stored and BIRTH not in stored and "machi.vault.handbook" in stored
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("ja-JP", "ja@easy"), ("pt-BR", "pt_BR")])
+def test_handbook_holds_at_200_percent_on_360_px(open_app, locale, lang):
+    """Text at 200 % on a 360-px phone: the forms, the chart and the timeline stay on screen."""
+    from tests.e2e.test_layout import WIDTH, box, inside
+
+    t = Translator(lang)
+    app = open_app(locale, settings=onboarded("", lang, text_scale=2.0), width=WIDTH, height=1400)
+    page = app.open("/handbook")
+    name = page.get_by_role("textbox", name=t("Name or nickname"))
+    flutter_fill(name, "Aki")
+    assert inside(box(name))
+    page.get_by_role("radio", name=t("Boy")).click()
+    flutter_fill(page.get_by_role("textbox", name=t("Birth date (YYYY-MM-DD)")), BIRTH)
+    add = page.get_by_role("button", name=t("Add the child"), exact=True)
+    assert inside(box(add))
+    add.click()
+    page.get_by_role("button", name=t("Open {name}", name="Aki"), exact=True).click()
+    heading = page.get_by_text(t("Next vaccination"), exact=True)
+    expect(heading).to_be_visible()
+    assert inside(box(heading))
+    switch = page.get_by_role("switch", name=t("Reminders"), exact=True)
+    assert inside(box(switch))  # one node: the switch, its spoken name and its label, wrapped on screen
+    weight = page.get_by_role("textbox", name=t("Weight (kg)"), exact=True)
+    assert inside(box(weight))
+    record = page.get_by_role(
+        "button", name=t("Record {vaccine}, dose {n}", vaccine=schedule.vaccine_name("pcv", t), n=1)
+    )
+    assert inside(box(record))
+    app.screenshot(f"layout-handbook-200pct-360px-{lang}")
+    # a condition switch: its spoken name, on screen; on, varicella leaves the routine schedule
+    chickenpox = page.get_by_role("switch", name=t(CONDITION_SHORT["had_chickenpox"]), exact=True)
+    assert inside(box(chickenpox))
+    chickenpox.click()
+    expect(page.get_by_label(t("not routine for this child (a recorded condition)")).first).to_be_visible()

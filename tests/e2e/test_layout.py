@@ -22,7 +22,7 @@ MAY = dt.date(2014, 5, 1)
 
 
 def box(loc) -> dict:
-    loc.wait_for(state="visible")  # Flutter may have just replaced the node (a re-render)
+    loc.wait_for(state="attached")  # Flutter may have just replaced the node (a re-render)
     b = loc.bounding_box()
     assert b is not None, loc
     return b

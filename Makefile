@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test install system-deps test-unit test-postgres test-clock test-e2e bench
+.PHONY: run test install system-deps lint test-unit test-postgres test-clock test-e2e bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -20,10 +20,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian packages the tests need: Chromium for Playwright, CJK fonts for screenshots, libfaketime
-# for the backend suite on a fixed clock (test-clock).
-DEBS := chromium fonts-noto-cjk faketime
+# for the backend suite on a fixed clock (test-clock), libzbar0 for pyzbar (the phones' slip decoder).
+DEBS := chromium fonts-noto-cjk faketime libzbar0
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v faketime >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v faketime >/dev/null || ! /sbin/ldconfig -p | grep -q libzbar.so.0; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS) >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS) >/dev/null; fi; \
 	fi
@@ -31,7 +31,12 @@ system-deps:
 run: install
 	$(VENV)/bin/machi up
 
-test: install system-deps test-unit test-postgres test-clock test-e2e
+test: install system-deps lint test-unit test-postgres test-clock test-e2e
+
+# Lint rules are chosen in pyproject.toml ([tool.ruff.lint]); ruff itself is pinned in the dev extra.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 test-unit: install
 	$(PY) -m pytest -q -p no:cacheprovider tests --ignore=tests/e2e
@@ -55,3 +60,4 @@ bench: install
 	$(PY) -m benchmarks.push.bench --db both
 	$(PY) -m benchmarks.app.bench_app --runs 5
 	$(PY) -m benchmarks.alerts.bench --db postgresql --processes 3
+	$(PY) -m benchmarks.payslip.bench

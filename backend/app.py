@@ -26,20 +26,21 @@ log = logging.getLogger("machi.backend")
 class BodyLimit:
     """ASGI middleware: 413 for a body larger than the limit (declared or streamed)."""
 
-    def __init__(self, app, limit: int):
-        self.app, self.limit = app, limit
+    def __init__(self, app, limit: int, paths: dict[str, int] | None = None):
+        self.app, self.default, self.paths = app, limit, paths or {}  # paths: a larger limit per path
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = self.paths.get(scope.get("path", ""), self.default)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
-                    too_big = int(value) > self.limit
+                    too_big = int(value) > limit
                 except ValueError:
                     too_big = False
                 if too_big:
-                    return await self._reject(scope, receive, send)
+                    return await self._reject(scope, receive, send, limit)
         seen = 0
         started = False
 
@@ -48,8 +49,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooBig(self.limit)
+                if seen > limit:
+                    raise _TooBig(limit)
             return message
 
         async def tracking_send(message):
@@ -62,10 +63,10 @@ class BodyLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooBig:
             if not started:
-                await self._reject(scope, receive, send)
+                await self._reject(scope, receive, send, limit)
 
-    async def _reject(self, scope, receive, send):
-        resp = errors.error_json(413, "payload_too_large", f"request body is larger than {self.limit} bytes")
+    async def _reject(self, scope, receive, send, limit: int):
+        resp = errors.error_json(413, "payload_too_large", f"request body is larger than {limit} bytes")
         await resp(scope, receive, send)
 
 
@@ -174,11 +175,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, w
     from backend.announcements.router import router as announcements_router
     from backend.delivery.router import router as inbox_router
     from backend.devices.router import router as devices_router
+    from backend.payslips.router import router as payslips_router
     from backend.reminders.router import router as reminders_router
     from backend.subscriptions.router import router as subscriptions_router
 
     for r in (devices_router, subscriptions_router, reminders_router, inbox_router, announcements_router,
-              admin_router):
+              admin_router, payslips_router):
         app.include_router(r)
     from backend.city.router import router as city_router  # bundles, news, events, places (#11)
 
@@ -197,5 +199,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, w
         app.add_middleware(CORSMiddleware, allow_origins=[settings.web_origin], allow_credentials=False,
                            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"], max_age=600)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
+                       paths={"/v1/payslips/decode": settings.payslip_max_bytes})
     return app

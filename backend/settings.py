@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     rate_auth_failures_per_minute: int = Field(
         10, ge=1, description="Failed authentications (401) per client address per minute; then 429.")
     rate_admin_per_minute: int = Field(60, ge=1, description="Staff API requests per client address per minute.")
+    payslip_max_bytes: int = Field(8 * 1024 * 1024, ge=1024, description="Largest slip photo POST /v1/payslips/decode "
+                                                                         "accepts (bytes).")
+    payslip_max_pixels: int = Field(40_000_000, ge=10_000, description="Largest slip photo in pixels (width x height).")
+    rate_payslip_per_minute: int = Field(30, ge=1, description="Slip photos decoded per client address per minute.")
     trusted_proxies: str = Field(
         "127.0.0.1,::1", description="Comma-separated addresses/networks whose X-Forwarded-For is honoured (the web "
                                      "app's server, a reverse proxy); empty: none.")

@@ -476,7 +476,7 @@ def _register_extras() -> None:
     ``app``, ``up``) live beside their code; each package adds its own to the one CLI."""
     import importlib
 
-    for module in ("backend.cli", "app.cli", "cli.handbook"):
+    for module in ("backend.cli", "app.cli", "core.payslip.cli", "cli.handbook"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -161,6 +161,18 @@ class BackendClient:
         await self._request("PUT", f"/v1/devices/{creds.id}/reminders", creds=creds, json=items,
                             expect=(200, 201, 204))
 
+    async def decode_payslip(self, image: bytes, content_type: str = "image/jpeg") -> dict:
+        """``POST /v1/payslips/decode`` with the photo as the body -> ``{slip, others}`` (the
+        server decodes in memory and forgets; a 422 carries the rejection code)."""
+        try:
+            response = await self._client.post("/v1/payslips/decode", content=image,
+                                               headers={"Content-Type": content_type}, timeout=30)
+        except httpx.HTTPError as exc:
+            raise BackendUnavailable(f"POST {self.base_url}/v1/payslips/decode: {exc.__class__.__name__}") from exc
+        if response.status_code != 200:
+            raise _error(response)
+        return response.json()
+
     async def inbox(self, creds: DeviceCredentials) -> list[InboxItem]:
         data = await self._request("GET", f"/v1/devices/{creds.id}/inbox", creds=creds)
         items = data.get("items") if isinstance(data, dict) else None

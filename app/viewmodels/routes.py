@@ -5,7 +5,9 @@
     /garbage?month=YYYY-MM         ... showing that month
     /garbage/search?q=...          item search (results while typing)
     /garbage/item?name=...         item detail (name: the city's Japanese item name)
-    /handbook /pay /city           sections still to come
+    /pay                           tax slips: scan, type, history, reminders, tax calendar
+    /pay/slip?id=...               one slip of the history (id: a random local id, never its numbers)
+    /handbook /city                sections still to come
     /settings                      settings
     /notifications                 notification list
     /disaster                      disaster mode: the full-screen card (alerts of level 3+)
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 TABS = ["/", "/garbage", "/handbook", "/pay", "/city"]
-PUSHED = {"/garbage/search": "/garbage", "/garbage/item": "/garbage/search", "/settings": "/",
+PUSHED = {"/garbage/search": "/garbage", "/garbage/item": "/garbage/search", "/pay/slip": "/pay", "/settings": "/",
           "/notifications": "/", "/onboarding": None,
           "/disaster": "/", "/alerts": "/"}
 

@@ -9,7 +9,6 @@ from app.views.widgets import S, card, notice_tile, text
 from core.i18n import N_
 
 SECTIONS = {"/handbook": (N_("Handbook"), N_("The mother-and-child handbook")),
-            "/pay": (N_("Pay"), N_("Payments and payslips")),
             "/city": (N_("City"), N_("City information and open data"))}
 
 

@@ -17,7 +17,7 @@ from app.viewmodels.app import AppViewModel
 from app.viewmodels.garbage import GarbageViewModel, SearchViewModel
 from app.viewmodels.onboarding import OnboardingViewModel
 from app.viewmodels.routes import TABS, Route, parse_route, stack
-from app.views import garbage, handbook, home, misc, onboarding, settings
+from app.views import garbage, handbook, home, misc, onboarding, pay, settings
 from app.views import city as city_view  # City tab, tourist mode, Home feed, city bundles (#11)
 from app.views import disaster as disaster_view  # disaster mode, alerts (#12)
 from app.views.theme import build_theme
@@ -116,7 +116,8 @@ class Shell:
         builders = {
             "/": home.build, "/garbage": garbage.build, "/garbage/search": garbage.build_search,
             "/garbage/item": garbage.build_item, "/settings": settings.build, "/notifications": misc.build_notifications,
-            "/onboarding": onboarding.build, "/handbook": handbook.build, "/pay": misc.build_coming_soon,
+            "/onboarding": onboarding.build, "/handbook": handbook.build, "/pay": pay.build,
+            "/pay/slip": pay.build_slip,
             "/city": city_view.build,
             "/disaster": disaster_view.build, "/alerts": disaster_view.build_history,
         }

@@ -48,6 +48,7 @@ TAXES = {
     "light_vehicle_tax": N_("Light vehicle tax"),
     "health_insurance": N_("National health insurance tax"),
     "nursing_care_insurance": N_("Long-term care insurance premium"),
+    "other": N_("Tax or fee"),  # a slip whose tax the app could not tell (and the resident did not say)
 }
 
 

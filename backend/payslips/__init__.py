@@ -1,0 +1,1 @@
+"""Slip image decoding: POST /v1/payslips/decode (the server decodes and forgets)."""

@@ -1,0 +1,127 @@
+"""Payslip benchmarks (figures printed, never asserted):
+
+1. decoding a 1600x1200 phone-like photo of a slip (turned 4°, blurred, noisy, JPEG) the way the
+   server does it (Pillow into grey, zxing-cpp restricted to Code 128 and QR): median and p90 per
+   photo, goal < 50 ms; pyzbar (the phones' decoder) on the same photos for comparison;
+2. parsing: slips per second over convenience-store barcodes (as scanners return them, and as
+   residents type them with spaces and full-width digits) and eL-QR codes; goal > 100,000/s.
+
+Run: ``.venv/bin/python -m benchmarks.payslip.bench [--runs 30]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import statistics
+import time
+
+from rich.console import Console
+
+from core.payslip import build, parse
+from core.payslip.decode import PyzbarDecoder, ZxingDecoder
+
+console = Console()
+DECODE_GOAL_MS = 50.0
+PARSE_GOAL = 100_000
+
+
+def _ms(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    return statistics.median(ordered) * 1000, ordered[int(0.9 * (len(ordered) - 1))] * 1000
+
+
+def bench_decode(runs: int) -> None:
+    rng = random.Random(10)
+    photos = []
+    for i in range(8):  # eight different photos: angle, light noise, seed
+        code = build.cvs(amount=rng.randint(1, 300_000), pay_by=dt.date(2026, 7, 31))
+        photos.append(
+            (
+                "barcode",
+                build.slip_photo(
+                    barcode=code, angle=rng.choice([-4, -3, 3, 4]), noise=rng.uniform(6, 10), seed=i
+                ),
+            )
+        )
+    photos.append(("barcode + eL-QR", build.slip_photo(barcode=build.cvs(), qr=build.elqr(), seed=99)))
+    for name, decoder in (("zxing-cpp (server, desktop)", ZxingDecoder()), ("pyzbar (phones)", _pyzbar())):
+        if decoder is None:
+            console.print(f"decode, {name}: not installed")
+            continue
+        times, cpu, found = [], [], 0
+        for r in range(runs):
+            kind, data = photos[r % len(photos)]
+            t0, c0 = time.perf_counter(), time.process_time()
+            codes = decoder.decode(data)
+            times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+            found += bool(codes)
+        median, p90 = _ms(times)
+        cpu_median, _ = _ms(cpu)
+        goal = (
+            f", goal < {DECODE_GOAL_MS:.0f} ms: {DECODE_GOAL_MS / median:.2f}x the goal"
+            if "zxing" in name
+            else ""
+        )
+        console.print(
+            f"decode 1600x1200 JPEG, {name}: median {median:.1f} ms, p90 {p90:.1f} ms (CPU time: median "
+            f"{cpu_median:.1f} ms), found a code in {found}/{runs}{goal}"
+        )
+
+
+def _pyzbar():
+    try:
+        return PyzbarDecoder()
+    except (ImportError, OSError):
+        return None
+
+
+def bench_parse(n: int) -> None:
+    rng = random.Random(44)
+    codes = [
+        build.cvs(
+            company=f"{rng.randrange(10**6):06d}",
+            free=f"{rng.randrange(10**21):021d}",
+            amount=rng.randint(1, 300_000),
+            pay_by=dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(700)),
+        )
+        for _ in range(2000)
+    ]
+    typed = ["(91)" + c[2:8] + "-" + c[8:29] + " " + c[29:] for c in codes[:1000]]
+    wide = [c.translate(str.maketrans("0123456789", "０１２３４５６７８９")) for c in codes[:1000]]
+    qrs = [build.elqr(amount=rng.randint(1, 10**7), key=f"{rng.randrange(10**20):020d}") for _ in range(500)]
+    for label, pool, count in (
+        ("barcode digits as scanned", codes, n),
+        ("typed: (91), hyphens, spaces", typed, n // 2),
+        ("typed: full-width digits", wide, n // 2),
+        ("eL-QR", qrs, n // 4),
+    ):
+        t0, c0 = time.perf_counter(), time.process_time()
+        for i in range(count):
+            parse(pool[i % len(pool)])
+        wall, cpu = count / (time.perf_counter() - t0), count / (time.process_time() - c0)
+        console.print(
+            f"parse, {label}: {cpu:,.0f} slips/s of CPU time ({1e6 / cpu:.1f} µs each; wall clock "
+            f"{wall:,.0f}/s), goal > {PARSE_GOAL:,}/s: {cpu / PARSE_GOAL:.2f}x the goal"
+        )
+
+
+def main() -> None:
+    import os
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=30, help="photos decoded per decoder")
+    ap.add_argument("--slips", type=int, default=200_000, help="slips parsed for the barcode figure")
+    args = ap.parse_args()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    console.print(
+        f"load average {load:.1f} on {os.cpu_count()} cores (figures are only comparable at a similar load)"
+    )
+    bench_decode(args.runs)
+    bench_parse(args.slips)
+
+
+if __name__ == "__main__":
+    main()

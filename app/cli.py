@@ -61,10 +61,14 @@ def _wait_http(url: str, proc: subprocess.Popen, seconds: float = 60) -> bool:
 def register(app: typer.Typer) -> None:
     @app.command("app")
     def app_command(
-        web: Annotated[bool, typer.Option("--web", help="Serve the web build on 127.0.0.1 instead of a window.")] = False,
+        web: Annotated[
+            bool, typer.Option("--web", help="Serve the web build on 127.0.0.1 instead of a window.")
+        ] = False,
         port: Annotated[int, typer.Option("--port", help="Web port.")] = 8550,
-        api: Annotated[str | None, typer.Option("--api", help="Backend URL (default $MACHI_API_URL or "
-                                                                  "http://127.0.0.1:8000).")] = None,
+        api: Annotated[
+            str | None,
+            typer.Option("--api", help="Backend URL (default $MACHI_API_URL or http://127.0.0.1:8000)."),
+        ] = None,
         host: Annotated[str, typer.Option("--host", help="Web interface to bind.")] = "127.0.0.1",
     ) -> None:
         """Run the resident app: a desktop window, or (--web) the web build with no CDN and no browser."""
@@ -115,8 +119,13 @@ def register(app: typer.Typer) -> None:
             else:
                 err.print("[yellow]warning:[/] backend/ is not in this checkout; the app runs offline")
             env = dict(os.environ, MACHI_API_URL=api_url)
-            procs.append(subprocess.Popen(exe + ["app", "--web", "--port", str(port), "--api", api_url], env=env,
-                                          start_new_session=True))
+            procs.append(
+                subprocess.Popen(
+                    exe + ["app", "--web", "--port", str(port), "--api", api_url],
+                    env=env,
+                    start_new_session=True,
+                )
+            )
             url = f"http://127.0.0.1:{port}/"
             if not _wait_http(url, procs[-1]):
                 _fail(f"the web app did not start on {url}")

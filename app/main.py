@@ -1,7 +1,7 @@
 """Entry point: one Flet page = one resident session.
 
-    python -m app.main                      desktop window
-    machi app --web --port 8550             web build on 127.0.0.1 (see app/cli.py)
+python -m app.main                      desktop window
+machi app --web --port 8550             web build on 127.0.0.1 (see app/cli.py)
 """
 
 from __future__ import annotations
@@ -27,8 +27,11 @@ ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 
 
 def _tag(locale: ft.Locale) -> str:
-    parts = [getattr(locale, "language_code", None), getattr(locale, "script_code", None),
-             getattr(locale, "country_code", None)]
+    parts = [
+        getattr(locale, "language_code", None),
+        getattr(locale, "script_code", None),
+        getattr(locale, "country_code", None),
+    ]
     return "-".join(p for p in parts if p)
 
 
@@ -68,7 +71,9 @@ def make_main(config: AppConfig | None = None):
         shell = Shell(page, vm, save_file)
         shell.start()
         # after the first screen is drawn: the search index, so the first search answers at once
-        threading.Thread(target=vm.repo.prepare_search, args=(vm.language,), name="search-index", daemon=True).start()
+        threading.Thread(
+            target=vm.repo.prepare_search, args=(vm.language,), name="search-index", daemon=True
+        ).start()
         stop = asyncio.Event()
 
         def closed(e=None):
@@ -86,8 +91,14 @@ def run_desktop(config: AppConfig | None = None) -> None:
 
 
 def run_web(port: int, config: AppConfig | None = None, host: str = "127.0.0.1") -> None:
-    ft.run(make_main(config), view=ft.AppView.WEB_BROWSER, host=host, port=port, assets_dir=str(ASSETS_DIR),
-           no_cdn=True)
+    ft.run(
+        make_main(config),
+        view=ft.AppView.WEB_BROWSER,
+        host=host,
+        port=port,
+        assets_dir=str(ASSETS_DIR),
+        no_cdn=True,
+    )
 
 
 if __name__ == "__main__":

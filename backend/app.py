@@ -118,10 +118,13 @@ class Worker:
                 if time.monotonic() - last_scheduled >= self.settings.retention_interval:
                     last_scheduled = time.monotonic()
                     try:
-                        await asyncio.to_thread(scheduler.run_all, engine=self.engine, settings=self.settings,
-                                                now=utcnow())
+                        await asyncio.to_thread(
+                            scheduler.run_all, engine=self.engine, settings=self.settings, now=utcnow()
+                        )
                     except Exception:
-                        log.exception("periodic jobs failed; next try in %.0f s", self.settings.retention_interval)
+                        log.exception(
+                            "periodic jobs failed; next try in %.0f s", self.settings.retention_interval
+                        )
                 if jma is not None:  # at most once a minute (the poller keeps the time)
                     try:
                         await asyncio.to_thread(jma.poll)
@@ -142,7 +145,9 @@ class Worker:
                 await dispatcher.fcm.aclose()
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None, worker: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, engine: Engine | None = None, worker: bool = False
+) -> FastAPI:
     settings = settings or get_settings()
     engine = engine or get_engine(settings.db_url())
     transport = "fcm" if settings.uses_fcm() else "inbox"
@@ -158,14 +163,19 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, w
             if w:
                 w.stop()
 
-    app = FastAPI(title="Machi push service", version="1.0.0", lifespan=lifespan,
-                  description="Devices, subscriptions, app-owned reminders, an inbox, staff announcements and "
-                              "disaster alerts. Errors: {\"error\": {\"code\", \"message\", \"field\"?}}.")
+    app = FastAPI(
+        title="Machi push service",
+        version="1.0.0",
+        lifespan=lifespan,
+        description="Devices, subscriptions, app-owned reminders, an inbox, staff announcements and "
+        'disaster alerts. Errors: {"error": {"code", "message", "field"?}}.',
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.trusted_proxies = settings.trusted_networks()
-    app.state.register_limiter = RateLimiter.per_hour(burst=settings.rate_register_burst,
-                                                      per_hour=settings.rate_register_per_hour)
+    app.state.register_limiter = RateLimiter.per_hour(
+        burst=settings.rate_register_burst, per_hour=settings.rate_register_per_hour
+    )
     app.state.device_limiter = RateLimiter.per_minute(settings.rate_device_per_minute)
     app.state.auth_failure_limiter = RateLimiter.per_minute(settings.rate_auth_failures_per_minute)
     app.state.admin_limiter = RateLimiter.per_minute(settings.rate_admin_per_minute)
@@ -179,8 +189,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, w
     from backend.reminders.router import router as reminders_router
     from backend.subscriptions.router import router as subscriptions_router
 
-    for r in (devices_router, subscriptions_router, reminders_router, inbox_router, announcements_router,
-              admin_router, payslips_router):
+    for r in (
+        devices_router,
+        subscriptions_router,
+        reminders_router,
+        inbox_router,
+        announcements_router,
+        admin_router,
+        payslips_router,
+    ):
         app.include_router(r)
     from backend.city.router import router as city_router  # bundles, news, events, places (#11)
 
@@ -196,9 +213,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None, w
         return Health(status="ok", database=engine.dialect.name, transport=transport)
 
     if settings.web_origin:
-        app.add_middleware(CORSMiddleware, allow_origins=[settings.web_origin], allow_credentials=False,
-                           allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-                           allow_headers=["Authorization", "Content-Type"], max_age=600)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
-                       paths={"/v1/payslips/decode": settings.payslip_max_bytes})
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=[settings.web_origin],
+            allow_credentials=False,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
+    app.add_middleware(
+        BodyLimit, limit=settings.max_body_bytes, paths={"/v1/payslips/decode": settings.payslip_max_bytes}
+    )
     return app

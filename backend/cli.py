@@ -18,7 +18,9 @@ from rich.table import Table
 err = Console(stderr=True)
 out = Console()
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data directory (SQLite file; MACHI_DATA_DIR).")]
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="Data directory (SQLite file; MACHI_DATA_DIR).")
+]
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -91,7 +93,9 @@ def _pydantic_fail(exc) -> NoReturn:
 
 
 def register(app: typer.Typer) -> None:
-    admin = typer.Typer(no_args_is_help=True, help="City staff: API tokens, announcements, disaster alerts, audit.")
+    admin = typer.Typer(
+        no_args_is_help=True, help="City staff: API tokens, announcements, disaster alerts, audit."
+    )
     dev = typer.Typer(no_args_is_help=True, help="Developer tools (fake FCM server).")
     app.add_typer(admin, name="admin")
     app.add_typer(dev, name="dev")
@@ -101,8 +105,10 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
         port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
         data_dir: DataDir = None,
-        worker: Annotated[bool, typer.Option("--worker/--no-worker",
-                                             help="Run the planner and dispatcher inside the server.")] = True,
+        worker: Annotated[
+            bool,
+            typer.Option("--worker/--no-worker", help="Run the planner and dispatcher inside the server."),
+        ] = True,
     ) -> None:
         """Apply migrations and serve the push API (inbox transport without Firebase credentials)."""
         import uvicorn
@@ -112,8 +118,12 @@ def register(app: typer.Typer) -> None:
         settings = _settings(data_dir)
         engine = _migrated_engine(settings)
         transport = "FCM" if settings.uses_fcm() else "inbox (no Firebase credentials)"
-        err.print(f"[green]machi push service[/] on http://{host}:{port} — database {engine.dialect.name} "
-                  f"({_safe_url(settings.db_url())}), transport {transport}", highlight=False, soft_wrap=True)
+        err.print(
+            f"[green]machi push service[/] on http://{host}:{port} — database {engine.dialect.name} "
+            f"({_safe_url(settings.db_url())}), transport {transport}",
+            highlight=False,
+            soft_wrap=True,
+        )
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         from backend.delivery import coverage
 
@@ -123,9 +133,13 @@ def register(app: typer.Typer) -> None:
 
     @app.command("deliver")
     def deliver(
-        now: Annotated[str, typer.Option("--now", help="Act as if the clock read NOW (YYYY-MM-DDTHH:MM+09:00).")] = "",
+        now: Annotated[
+            str, typer.Option("--now", help="Act as if the clock read NOW (YYYY-MM-DDTHH:MM+09:00).")
+        ] = "",
         data_dir: DataDir = None,
-        loop: Annotated[bool, typer.Option("--loop", help="Keep running (a worker) instead of once.")] = False,
+        loop: Annotated[
+            bool, typer.Option("--loop", help="Keep running (a worker) instead of once.")
+        ] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
     ) -> None:
         """Run the planner and the dispatcher once (as of --now), then exit."""
@@ -153,22 +167,50 @@ def register(app: typer.Typer) -> None:
             return
         plan = planner.plan(engine, settings, when)
         report = Dispatcher(engine, settings).run(when)
-        result = {"now": (when or dt.datetime.now(dt.UTC)).isoformat(), "planned": plan.inserted,
-                  "candidates": plan.candidates,
-                  "plan_seconds": round(plan.seconds, 3), **report.as_dict()}
+        result = {
+            "now": (when or dt.datetime.now(dt.UTC)).isoformat(),
+            "planned": plan.inserted,
+            "candidates": plan.candidates,
+            "plan_seconds": round(plan.seconds, 3),
+            **report.as_dict(),
+        }
         if as_json:
             sys.stdout.write(json.dumps(result) + "\n")
             return
-        table = Table("planned", "sent", "retry", "failed", "paused", "expired", "tokens deleted", "batches",
-                      title=f"deliver as of {result['now']}")
-        table.add_row(*(str(result[k]) for k in ("planned", "sent", "retried", "failed", "paused", "expired",
-                                                  "tokens_deleted", "batches")))
+        table = Table(
+            "planned",
+            "sent",
+            "retry",
+            "failed",
+            "paused",
+            "expired",
+            "tokens deleted",
+            "batches",
+            title=f"deliver as of {result['now']}",
+        )
+        table.add_row(
+            *(
+                str(result[k])
+                for k in (
+                    "planned",
+                    "sent",
+                    "retried",
+                    "failed",
+                    "paused",
+                    "expired",
+                    "tokens_deleted",
+                    "batches",
+                )
+            )
+        )
         out.print(table)
 
     @admin.command("create-token")
     def create_token(
         scope: Annotated[str, typer.Option("--scope", help="announce | alert | admin")],
-        name: Annotated[str, typer.Option("--name", help="Who or what uses it (kept in the audit log).")] = "staff",
+        name: Annotated[
+            str, typer.Option("--name", help="Who or what uses it (kept in the audit log).")
+        ] = "staff",
         data_dir: DataDir = None,
     ) -> None:
         """Create a staff API token; it is printed once and stored only as a hash."""
@@ -187,8 +229,10 @@ def register(app: typer.Typer) -> None:
         sys.stdout.write(raw + "\n")
 
     @admin.command("revoke-token")
-    def revoke_token(token_id: Annotated[str, typer.Argument(help="Token id (the part after machi_).")],
-                     data_dir: DataDir = None) -> None:
+    def revoke_token(
+        token_id: Annotated[str, typer.Argument(help="Token id (the part after machi_).")],
+        data_dir: DataDir = None,
+    ) -> None:
         """Revoke a staff token."""
         from sqlalchemy.orm import Session
 
@@ -212,8 +256,14 @@ def register(app: typer.Typer) -> None:
         table = Table("id", "scope", "name", "created", "last used", "revoked")
         with Session(engine, expire_on_commit=False) as db:
             for t in db.scalars(select(ApiToken).order_by(ApiToken.created_at)):
-                table.add_row(t.id, t.scope, t.name, str(t.created_at)[:19], str(t.last_used_at or "")[:19],
-                              str(t.revoked_at or "")[:19])
+                table.add_row(
+                    t.id,
+                    t.scope,
+                    t.name,
+                    str(t.created_at)[:19],
+                    str(t.last_used_at or "")[:19],
+                    str(t.revoked_at or "")[:19],
+                )
         out.print(table)
 
     @admin.command("announce")
@@ -221,10 +271,13 @@ def register(app: typer.Typer) -> None:
         title: Annotated[list[str], typer.Option("--title", help="LANG=TEXT, repeatable; ja is required.")],
         body: Annotated[list[str], typer.Option("--body", help="LANG=TEXT, repeatable; ja is required.")],
         category: Annotated[str, typer.Option("--category", help="News category.")] = "general",
-        area: Annotated[list[str] | None, typer.Option("--area", help="Area id or name (repeatable); "
-                                                                         "default: every device of the city.")] = None,
-        city: Annotated[str | None, typer.Option("--city", help="City slug (default: the only city installed).")]
-        = None,
+        area: Annotated[
+            list[str] | None,
+            typer.Option("--area", help="Area id or name (repeatable); default: every device of the city."),
+        ] = None,
+        city: Annotated[
+            str | None, typer.Option("--city", help="City slug (default: the only city installed).")
+        ] = None,
         data_dir: DataDir = None,
     ) -> None:
         """Send an announcement to every device of the city (or of some of its areas)."""
@@ -237,8 +290,13 @@ def register(app: typer.Typer) -> None:
 
         settings = _settings(data_dir)
         try:
-            data = AnnouncementIn(city=city, category=category, title=_texts(title, "--title"),
-                                  body=_texts(body, "--body"), areas=area or None)
+            data = AnnouncementIn(
+                city=city,
+                category=category,
+                title=_texts(title, "--title"),
+                body=_texts(body, "--body"),
+                areas=area or None,
+            )
         except ValidationError as exc:
             _pydantic_fail(exc)
         engine = _migrated_engine(settings)
@@ -247,26 +305,48 @@ def register(app: typer.Typer) -> None:
                 ann = service.create_announcement(db, settings, data, "cli")
             except ApiError as exc:
                 fail(f"{exc.field + ': ' if exc.field else ''}{exc.message}")
-        err.print(f"[green]announcement {ann.id}[/] queued for {ann.devices} device(s); "
-                  f"it goes out with the next delivery run")
+        err.print(
+            f"[green]announcement {ann.id}[/] queued for {ann.devices} device(s); "
+            f"it goes out with the next delivery run"
+        )
 
     @admin.command("alert")
     def alert(
         severity: Annotated[str, typer.Option("--severity", help="Extreme | Severe | Moderate | Minor")],
-        event: Annotated[str, typer.Option("--event", help="earthquake, tsunami, heavy_rain, flood, landslide, "
-                                                           "typhoon, heat, evacuation, other")],
-        headline: Annotated[list[str], typer.Option("--headline", help="LANG=TEXT, repeatable; ja is required.")],
+        event: Annotated[
+            str,
+            typer.Option(
+                "--event",
+                help="earthquake, tsunami, heavy_rain, flood, landslide, typhoon, heat, evacuation, other",
+            ),
+        ],
+        headline: Annotated[
+            list[str], typer.Option("--headline", help="LANG=TEXT, repeatable; ja is required.")
+        ],
         description: Annotated[list[str] | None, typer.Option("--description", help="LANG=TEXT")] = None,
-        expires: Annotated[str, typer.Option("--expires", help="ISO time with offset, or hours from now (e.g. 6).")]
-        = "6",
-        area: Annotated[list[str] | None, typer.Option("--area", help="Area id or name (repeatable).")] = None,
-        city: Annotated[str | None, typer.Option("--city", help="City slug (default: the only city installed).")]
-        = None,
-        level: Annotated[int | None, typer.Option("--level", help="Evacuation information (--event evacuation): "
-                                                                  "3 高齢者等避難, 4 避難指示, 5 緊急安全確保.")] = None,
-        drill: Annotated[bool, typer.Option("--drill", help="A drill: shown as 訓練 everywhere (needs --level).")]
-        = False,
-        lift: Annotated[bool, typer.Option("--lift", help="Lift the evacuation information of --level.")] = False,
+        expires: Annotated[
+            str, typer.Option("--expires", help="ISO time with offset, or hours from now (e.g. 6).")
+        ] = "6",
+        area: Annotated[
+            list[str] | None, typer.Option("--area", help="Area id or name (repeatable).")
+        ] = None,
+        city: Annotated[
+            str | None, typer.Option("--city", help="City slug (default: the only city installed).")
+        ] = None,
+        level: Annotated[
+            int | None,
+            typer.Option(
+                "--level",
+                help="Evacuation information (--event evacuation): "
+                "3 高齢者等避難, 4 避難指示, 5 緊急安全確保.",
+            ),
+        ] = None,
+        drill: Annotated[
+            bool, typer.Option("--drill", help="A drill: shown as 訓練 everywhere (needs --level).")
+        ] = False,
+        lift: Annotated[
+            bool, typer.Option("--lift", help="Lift the evacuation information of --level.")
+        ] = False,
         data_dir: DataDir = None,
     ) -> None:
         """Send a disaster alert (high priority, time-sensitive, ignores quiet hours)."""
@@ -284,9 +364,18 @@ def register(app: typer.Typer) -> None:
         except ValueError:
             until = _parse_now(expires)
         try:
-            data = AlertIn(city=city, severity=severity, event=event, headline=_texts(headline, "--headline"),
-                           description=_texts(description, "--description") if description else None,
-                           areas=area or None, expires=until, level=level, drill=drill, lift=lift)
+            data = AlertIn(
+                city=city,
+                severity=severity,
+                event=event,
+                headline=_texts(headline, "--headline"),
+                description=_texts(description, "--description") if description else None,
+                areas=area or None,
+                expires=until,
+                level=level,
+                drill=drill,
+                lift=lift,
+            )
         except ValidationError as exc:
             _pydantic_fail(exc)
         engine = _migrated_engine(settings)
@@ -299,7 +388,9 @@ def register(app: typer.Typer) -> None:
 
     @admin.command("purge")
     def purge(
-        now: Annotated[str, typer.Option("--now", help="Act as if the clock read NOW (YYYY-MM-DDTHH:MM+09:00).")] = "",
+        now: Annotated[
+            str, typer.Option("--now", help="Act as if the clock read NOW (YYYY-MM-DDTHH:MM+09:00).")
+        ] = "",
         data_dir: DataDir = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
     ) -> None:
@@ -318,9 +409,11 @@ def register(app: typer.Typer) -> None:
         out.print(table)
 
     @admin.command("audit")
-    def audit_log(limit: Annotated[int, typer.Option("--limit", min=1, max=10000)] = 50,
-                  data_dir: DataDir = None,
-                  as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False) -> None:
+    def audit_log(
+        limit: Annotated[int, typer.Option("--limit", min=1, max=10000)] = 50,
+        data_dir: DataDir = None,
+        as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    ) -> None:
         """Show the audit log (newest first)."""
         from sqlalchemy.orm import Session
 
@@ -331,16 +424,35 @@ def register(app: typer.Typer) -> None:
         with Session(engine, expire_on_commit=False) as db:
             for e in service.entries(db, limit):
                 if as_json:
-                    sys.stdout.write(json.dumps({"at": e.at.isoformat(), "actor": e.actor, "action": e.action,
-                                                 "target": e.target, "detail": e.detail}, ensure_ascii=False) + "\n")
+                    sys.stdout.write(
+                        json.dumps(
+                            {
+                                "at": e.at.isoformat(),
+                                "actor": e.actor,
+                                "action": e.action,
+                                "target": e.target,
+                                "detail": e.detail,
+                            },
+                            ensure_ascii=False,
+                        )
+                        + "\n"
+                    )
                     continue
-                table.add_row(str(e.at)[:19], e.actor, e.action, e.target or "", json.dumps(e.detail, ensure_ascii=False))
+                table.add_row(
+                    str(e.at)[:19],
+                    e.actor,
+                    e.action,
+                    e.target or "",
+                    json.dumps(e.detail, ensure_ascii=False),
+                )
         if not as_json:
             out.print(table)
 
     @admin.command("stats")
-    def stats(data_dir: DataDir = None,
-              as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False) -> None:
+    def stats(
+        data_dir: DataDir = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+    ) -> None:
         """Devices, notifications by status, paused routes, and how long each city's garbage data lasts
         (a warning 30 days before it ends)."""
         from sqlalchemy.orm import Session
@@ -353,13 +465,21 @@ def register(app: typer.Typer) -> None:
         if as_json:
             sys.stdout.write(json.dumps(figures, ensure_ascii=False) + "\n")
             return
-        out.print(f"devices {figures['devices']} ({figures['devices_with_push_token']} with a push token); "
-                  f"notifications {json.dumps(figures['outbox'])}; paused {json.dumps(figures['paused'])}",
-                  highlight=False, soft_wrap=True)
+        out.print(
+            f"devices {figures['devices']} ({figures['devices_with_push_token']} with a push token); "
+            f"notifications {json.dumps(figures['outbox'])}; paused {json.dumps(figures['paused'])}",
+            highlight=False,
+            soft_wrap=True,
+        )
         table = Table("city", "valid from", "valid to", "days left", "status", title="garbage data")
         for c in figures["garbage_data"]:
-            table.add_row(c["city"], c["valid_from"] or "…", c["valid_to"] or "…",
-                          "" if c["days_left"] is None else str(c["days_left"]), c["status"])
+            table.add_row(
+                c["city"],
+                c["valid_from"] or "…",
+                c["valid_to"] or "…",
+                "" if c["days_left"] is None else str(c["days_left"]),
+                c["status"],
+            )
         out.print(table)
         for warning in figures["warnings"]:
             err.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
@@ -368,7 +488,9 @@ def register(app: typer.Typer) -> None:
     def fake_fcm(
         host: Annotated[str, typer.Option("--host", help="Loopback address only.")] = "127.0.0.1",
         port: Annotated[int, typer.Option("--port", min=0, max=65535)] = 9099,
-        project: Annotated[str, typer.Option("--project", help="Firebase project id it accepts.")] = "machi-dev",
+        project: Annotated[
+            str, typer.Option("--project", help="Firebase project id it accepts.")
+        ] = "machi-dev",
         delay: Annotated[float, typer.Option("--delay", min=0, help="Seconds before every answer.")] = 0.0,
     ) -> None:
         """A fake FCM v1 server on 127.0.0.1 for development and tests.
@@ -381,6 +503,9 @@ def register(app: typer.Typer) -> None:
 
         if host not in ("127.0.0.1", "localhost", "::1"):
             fail("the fake FCM server listens on loopback only")
-        err.print(f"[green]fake FCM[/] on http://{host}:{port} (project {project}); "
-                  f"MACHI_FCM_ENDPOINT=http://{host}:{port} MACHI_FCM_PROJECT_ID={project}", highlight=False)
+        err.print(
+            f"[green]fake FCM[/] on http://{host}:{port} (project {project}); "
+            f"MACHI_FCM_ENDPOINT=http://{host}:{port} MACHI_FCM_PROJECT_ID={project}",
+            highlight=False,
+        )
         serve_forever(host, port, project, delay)

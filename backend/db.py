@@ -109,8 +109,9 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1].split("?")[0]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8,
-                               max_overflow=8)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8, max_overflow=8
+        )
         _sqlite_setup(engine)
         return engine
     return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)

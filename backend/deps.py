@@ -18,7 +18,9 @@ from backend.ratelimit import client_address
 from backend.security import verify_secret
 from backend.settings import Settings
 
-bearer_scheme = HTTPBearer(auto_error=False, description="Device secret (from POST /v1/devices) or staff token.")
+bearer_scheme = HTTPBearer(
+    auto_error=False, description="Device secret (from POST /v1/devices) or staff token."
+)
 
 
 def get_settings(request: Request) -> Settings:
@@ -33,8 +35,11 @@ def get_db(request: Request) -> Iterator[Session]:
 def client_ip(request: Request) -> str:
     """The client's address: the TCP peer, or from X-Forwarded-For when the peer is a trusted proxy
     (MACHI_TRUSTED_PROXIES, e.g. the web app's server passing on each resident's address)."""
-    return client_address(request.client.host if request.client else None,
-                          request.headers.getlist("x-forwarded-for"), request.app.state.trusted_proxies)
+    return client_address(
+        request.client.host if request.client else None,
+        request.headers.getlist("x-forwarded-for"),
+        request.app.state.trusted_proxies,
+    )
 
 
 def check_auth_allowed(request: Request) -> str:
@@ -54,8 +59,12 @@ DB = Annotated[Session, Depends(get_db)]
 DeviceId = Annotated[str, Path(min_length=1, max_length=64, description="Device id from registration.")]
 
 
-def authed_device(request: Request, device_id: DeviceId, db: DB,
-                  creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]) -> Device:
+def authed_device(
+    request: Request,
+    device_id: DeviceId,
+    db: DB,
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Device:
     ip = check_auth_allowed(request)
     secret = creds.credentials if creds else None
     if not secret:

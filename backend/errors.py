@@ -24,14 +24,21 @@ class ErrorResponse(BaseModel):
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, field: str | None = None,
-                 headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.status, self.code, self.message, self.field, self.headers = status, code, message, field, headers
 
 
-def error_json(status: int, code: str, message: str, field: str | None = None,
-               headers: dict[str, str] | None = None) -> JSONResponse:
+def error_json(
+    status: int, code: str, message: str, field: str | None = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
     body: dict = {"code": code, "message": message}
     if field:
         body["field"] = field
@@ -46,9 +53,19 @@ def not_found(what: str) -> ApiError:
     return ApiError(404, "not_found", f"{what} not found")
 
 
-_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                 405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "payload_too_large",
-                 415: "unsupported_media_type", 422: "invalid", 429: "rate_limited"}
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+}
 
 
 def _field(loc: tuple) -> str | None:
@@ -87,7 +104,15 @@ def install(app: FastAPI) -> None:
 
 # Documented on every route so the OpenAPI says what errors look like.
 def responses(*statuses: int) -> dict:
-    desc = {400: "Malformed request", 401: "Missing or wrong secret or token", 403: "Token lacks the scope",
-            404: "Not found", 409: "Conflict", 413: "Request body too large", 415: "Unsupported media type",
-            422: "Invalid field", 429: "Rate limited"}
+    desc = {
+        400: "Malformed request",
+        401: "Missing or wrong secret or token",
+        403: "Token lacks the scope",
+        404: "Not found",
+        409: "Conflict",
+        413: "Request body too large",
+        415: "Unsupported media type",
+        422: "Invalid field",
+        429: "Rate limited",
+    }
     return {s: {"model": ErrorResponse, "description": desc.get(s, "Error")} for s in statuses}

@@ -34,8 +34,15 @@ SOURCE_LANGUAGE = "en"
 LANGUAGES = ["ja", "ja@easy", "en", "pt_BR", "vi", "tl", "zh_Hans", "ko", "es"]
 
 _ALIASES = {
-    "ja-easy": "ja@easy", "ja_easy": "ja@easy", "easy": "ja@easy", "ja-x-easy": "ja@easy",
-    "pt": "pt_BR", "zh": "zh_Hans", "zh_cn": "zh_Hans", "zh_sg": "zh_Hans", "fil": "tl",
+    "ja-easy": "ja@easy",
+    "ja_easy": "ja@easy",
+    "easy": "ja@easy",
+    "ja-x-easy": "ja@easy",
+    "pt": "pt_BR",
+    "zh": "zh_Hans",
+    "zh_cn": "zh_Hans",
+    "zh_sg": "zh_Hans",
+    "fil": "tl",
 }
 
 
@@ -120,7 +127,6 @@ def translations(lang: str) -> Translations:
     return Translations(buf, domain=DOMAIN)
 
 
-
 class Translator:
     """Bound helpers for one language: ``t = Translator("vi"); t("Garbage")``."""
 
@@ -179,14 +185,36 @@ class Translator:
 
 
 # やさしい日本語: readings after the kanji of a Babel date, as the catalog writes them.
-_DAY_READINGS = {1: "ついたち", 2: "ふつか", 3: "みっか", 4: "よっか", 5: "いつか", 6: "むいか", 7: "なのか",
-                 8: "ようか", 9: "ここのか", 10: "とおか", 14: "じゅうよっか", 20: "はつか", 24: "にじゅうよっか"}
-_WEEKDAY_READINGS = {"月": "げつ", "火": "か", "水": "すい", "木": "もく", "金": "きん", "土": "ど", "日": "にち"}
+_DAY_READINGS = {
+    1: "ついたち",
+    2: "ふつか",
+    3: "みっか",
+    4: "よっか",
+    5: "いつか",
+    6: "むいか",
+    7: "なのか",
+    8: "ようか",
+    9: "ここのか",
+    10: "とおか",
+    14: "じゅうよっか",
+    20: "はつか",
+    24: "にじゅうよっか",
+}
+_WEEKDAY_READINGS = {
+    "月": "げつ",
+    "火": "か",
+    "水": "すい",
+    "木": "もく",
+    "金": "きん",
+    "土": "ど",
+    "日": "にち",
+}
 _EASY_DATE = re.compile(r"(\d+)年|(\d+)月|(\d+)日|([月火水木金土日])曜日|\(([月火水木金土日])\)")
 
 
 def easy_date_readings(text: str) -> str:
     """「2014年5月8日木曜日」 -> 「2014年(ねん)5月(がつ)8日(ようか)木曜日(もくようび)」."""
+
     def ruby(m: re.Match) -> str:
         year, month, day, weekday, short = m.groups()
         if year:
@@ -198,6 +226,7 @@ def easy_date_readings(text: str) -> str:
         if weekday:
             return f"{weekday}曜日({_WEEKDAY_READINGS[weekday]}ようび)"
         return f"({short}({_WEEKDAY_READINGS[short]}))"
+
     return _EASY_DATE.sub(ruby, text)
 
 
@@ -211,13 +240,15 @@ def parse_local_time(text: str, locale: Locale) -> dt.time | None:
     if not m or _CLOCK.search(value, m.end()):
         return None
     hour, minute = int(m.group(1)), int(m.group(2) or 0)
-    rest = (value[: m.start()] + " " + value[m.end():]).replace(".", "").replace(" ", "")
+    rest = (value[: m.start()] + " " + value[m.end() :]).replace(".", "").replace(" ", "")
     marks = {"am": {"am", "a"}, "pm": {"pm", "p"}}
     for width in ("abbreviated", "wide", "narrow"):
         for period in marks:
             mark = locale.day_periods["format"][width].get(period)
             if mark:
-                marks[period].add(unicodedata.normalize("NFKC", mark).casefold().replace(".", "").replace(" ", ""))
+                marks[period].add(
+                    unicodedata.normalize("NFKC", mark).casefold().replace(".", "").replace(" ", "")
+                )
     period = next((p for p, names in marks.items() if rest in names), None)
     if rest and period is None:
         return None
@@ -263,7 +294,9 @@ def check_catalogs(template: Path | None = None) -> list[str]:
             ids = mid if isinstance(mid, tuple) else (mid,)
             strs = msg.string if isinstance(msg.string, tuple) else (msg.string,)
             if isinstance(mid, tuple) and len(strs) != catalog.num_plurals:
-                problems.append(f"{lang}: {shown!r} has {len(strs)} plural forms, {catalog.num_plurals} needed")
+                problems.append(
+                    f"{lang}: {shown!r} has {len(strs)} plural forms, {catalog.num_plurals} needed"
+                )
             want = {p for i in ids for p in _PLACEHOLDER.findall(i)}
             for s in strs:
                 if not s:

@@ -17,11 +17,7 @@ import unicodedata
 
 _WS = re.compile(r"[\s\u3000]+")
 # Full-width ASCII block (！..～) except the punctuation Japanese text keeps full-width.
-_FULLWIDTH_ALNUM = {
-    cp: cp - 0xFEE0
-    for cp in range(0xFF01, 0xFF5F)
-    if chr(cp - 0xFEE0).isalnum()
-}
+_FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp - 0xFEE0).isalnum()}
 
 
 def clean_cell(value: str | None) -> str:
@@ -38,9 +34,7 @@ def lookup_key(value: str) -> str:
 
 
 def katakana_to_hiragana(value: str) -> str:
-    return "".join(
-        chr(ord(ch) - 0x60) if "\u30a1" <= ch <= "\u30f6" else ch for ch in value
-    )
+    return "".join(chr(ord(ch) - 0x60) if "\u30a1" <= ch <= "\u30f6" else ch for ch in value)
 
 
 def kana_key(value: str) -> str:
@@ -49,11 +43,33 @@ def kana_key(value: str) -> str:
 
 _ROMAJI_RULES = [
     # Fold Hepburn, Kunrei and common IME spellings onto one key.
-    ("tch", "tt"), ("sh", "sy"), ("ch", "ty"), ("ts", "t"), ("j", "zy"), ("fu", "hu"),
-    ("dz", "z"), ("zyy", "zy"), ("syi", "si"), ("tyi", "ti"), ("zyi", "zi"),
-    ("mb", "nb"), ("mp", "np"), ("mm", "nm"), ("nn", "n"), ("'", ""), ("-", ""),
-    ("ou", "o"), ("oo", "o"), ("uu", "u"), ("aa", "a"), ("ii", "i"), ("ee", "e"), ("ei", "e"),
-    ("l", "r"), ("c", "k"), ("wo", "o"),
+    ("tch", "tt"),
+    ("sh", "sy"),
+    ("ch", "ty"),
+    ("ts", "t"),
+    ("j", "zy"),
+    ("fu", "hu"),
+    ("dz", "z"),
+    ("zyy", "zy"),
+    ("syi", "si"),
+    ("tyi", "ti"),
+    ("zyi", "zi"),
+    ("mb", "nb"),
+    ("mp", "np"),
+    ("mm", "nm"),
+    ("nn", "n"),
+    ("'", ""),
+    ("-", ""),
+    ("ou", "o"),
+    ("oo", "o"),
+    ("uu", "u"),
+    ("aa", "a"),
+    ("ii", "i"),
+    ("ee", "e"),
+    ("ei", "e"),
+    ("l", "r"),
+    ("c", "k"),
+    ("wo", "o"),
 ]
 
 

@@ -48,8 +48,13 @@ class DeviceRegistration:
     app_version: str
 
     def to_json(self) -> dict:
-        return {"push_token": self.push_token, "platform": self.platform, "locale": self.locale,
-                "timezone": self.timezone, "app_version": self.app_version}
+        return {
+            "push_token": self.push_token,
+            "platform": self.platform,
+            "locale": self.locale,
+            "timezone": self.timezone,
+            "app_version": self.app_version,
+        }
 
 
 @dataclass(frozen=True)
@@ -65,8 +70,13 @@ class GarbageSubscription:
             raise ValueError(f"day_offset must be -1 or 0, not {self.day_offset!r}")
 
     def to_json(self) -> dict:
-        return {"city": self.city, "area_id": self.area_id, "time": self.time, "day_offset": self.day_offset,
-                "categories": list(self.categories) if self.categories is not None else None}
+        return {
+            "city": self.city,
+            "area_id": self.area_id,
+            "time": self.time,
+            "day_offset": self.day_offset,
+            "categories": list(self.categories) if self.categories is not None else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -80,7 +90,9 @@ class InboxItem:
     @property
     def is_alert(self) -> bool:
         """Disaster alerts (and anything marked urgent) are shown as the alert banner."""
-        kind = str(self.extra.get("kind") or self.extra.get("type") or self.extra.get("category") or "").lower()
+        kind = str(
+            self.extra.get("kind") or self.extra.get("type") or self.extra.get("category") or ""
+        ).lower()
         return kind in ("alert", "disaster", "disaster_alert") or "severity" in self.extra
 
     @classmethod
@@ -88,11 +100,22 @@ class InboxItem:
         if not isinstance(data, dict) or "id" not in data:
             raise ValueError(f"inbox item without an id: {data!r}")
         extra = {k: v for k, v in data.items() if k not in ("id", "title", "body", "created_at")}
-        return cls(id=str(data["id"]), title=str(data.get("title") or ""), body=str(data.get("body") or ""),
-                   created_at=str(data.get("created_at") or ""), extra=extra)
+        return cls(
+            id=str(data["id"]),
+            title=str(data.get("title") or ""),
+            body=str(data.get("body") or ""),
+            created_at=str(data.get("created_at") or ""),
+            extra=extra,
+        )
 
     def to_json(self) -> dict:
-        return {"id": self.id, "title": self.title, "body": self.body, "created_at": self.created_at, **self.extra}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "body": self.body,
+            "created_at": self.created_at,
+            **self.extra,
+        }
 
 
 class BackendClient:
@@ -100,25 +123,41 @@ class BackendClient:
     ``page.client_ip``); it goes to the backend as ``X-Forwarded-For`` so that rate limits count
     residents, not the server (the backend honours it only from MACHI_TRUSTED_PROXIES)."""
 
-    def __init__(self, base_url: str, *, timeout: float = 5.0, transport: httpx.AsyncBaseTransport | None = None,
-                 client_ip: str | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        client_ip: str | None = None,
+    ):
         self.base_url = base_url.rstrip("/")
         headers = {"Accept": "application/json"}
         if forwarded := _valid_ip(client_ip):
             headers["X-Forwarded-For"] = forwarded
-        self._client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport,
-                                         headers=headers)
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url, timeout=timeout, transport=transport, headers=headers
+        )
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def _request(self, method: str, url: str, *, creds: DeviceCredentials | None = None,
-                       json: Any = None, expect: tuple[int, ...] = (200,)) -> Any:
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        creds: DeviceCredentials | None = None,
+        json: Any = None,
+        expect: tuple[int, ...] = (200,),
+    ) -> Any:
         headers = {"Authorization": f"Bearer {creds.secret}"} if creds else {}
         try:
             response = await self._client.request(method, url, json=json, headers=headers)
         except httpx.HTTPError as exc:
-            raise BackendUnavailable(f"{method} {self.base_url}{url}: {exc.__class__.__name__}: {exc}") from exc
+            raise BackendUnavailable(
+                f"{method} {self.base_url}{url}: {exc.__class__.__name__}: {exc}"
+            ) from exc
         if response.status_code not in expect:
             raise _error(response)
         if not response.content:
@@ -126,18 +165,28 @@ class BackendClient:
         try:
             return response.json()
         except ValueError:
-            raise BackendError(response.status_code, "bad_response",
-                               f"{method} {url} answered {response.status_code} without JSON") from None
+            raise BackendError(
+                response.status_code,
+                "bad_response",
+                f"{method} {url} answered {response.status_code} without JSON",
+            ) from None
 
     async def register_device(self, registration: DeviceRegistration) -> DeviceCredentials:
         data = await self._request("POST", "/v1/devices", json=registration.to_json(), expect=(200, 201))
         if not isinstance(data, dict) or not data.get("id") or not data.get("secret"):
-            raise BackendError(201, "bad_response", f"device registration answered {data!r}, expected {{id, secret}}")
+            raise BackendError(
+                201, "bad_response", f"device registration answered {data!r}, expected {{id, secret}}"
+            )
         return DeviceCredentials(id=str(data["id"]), secret=str(data["secret"]))
 
     async def put_garbage_subscription(self, creds: DeviceCredentials, sub: GarbageSubscription) -> dict:
-        data = await self._request("PUT", f"/v1/devices/{creds.id}/subscriptions/garbage", creds=creds,
-                                   json=sub.to_json(), expect=(200, 201, 204))
+        data = await self._request(
+            "PUT",
+            f"/v1/devices/{creds.id}/subscriptions/garbage",
+            creds=creds,
+            json=sub.to_json(),
+            expect=(200, 201, 204),
+        )
         return data if isinstance(data, dict) else {}
 
     async def patch_device(self, creds: DeviceCredentials, **fields: str) -> dict:
@@ -145,8 +194,9 @@ class BackendClient:
         return data if isinstance(data, dict) else {}
 
     async def delete_garbage_subscription(self, creds: DeviceCredentials) -> None:
-        await self._request("DELETE", f"/v1/devices/{creds.id}/subscriptions/garbage", creds=creds,
-                            expect=(200, 204, 404))
+        await self._request(
+            "DELETE", f"/v1/devices/{creds.id}/subscriptions/garbage", creds=creds, expect=(200, 204, 404)
+        )
 
     async def get_reminders(self, creds: DeviceCredentials) -> list[dict]:
         """The device's app-owned reminders: ``[{occurrence_key, send_at, template, params}]``."""
@@ -158,17 +208,21 @@ class BackendClient:
 
     async def put_reminders(self, creds: DeviceCredentials, items: list[dict]) -> None:
         """Replace ALL app-owned reminders of the device (every feature's: keep the others' keys)."""
-        await self._request("PUT", f"/v1/devices/{creds.id}/reminders", creds=creds, json=items,
-                            expect=(200, 201, 204))
+        await self._request(
+            "PUT", f"/v1/devices/{creds.id}/reminders", creds=creds, json=items, expect=(200, 201, 204)
+        )
 
     async def decode_payslip(self, image: bytes, content_type: str = "image/jpeg") -> dict:
         """``POST /v1/payslips/decode`` with the photo as the body -> ``{slip, others}`` (the
         server decodes in memory and forgets; a 422 carries the rejection code)."""
         try:
-            response = await self._client.post("/v1/payslips/decode", content=image,
-                                               headers={"Content-Type": content_type}, timeout=30)
+            response = await self._client.post(
+                "/v1/payslips/decode", content=image, headers={"Content-Type": content_type}, timeout=30
+            )
         except httpx.HTTPError as exc:
-            raise BackendUnavailable(f"POST {self.base_url}/v1/payslips/decode: {exc.__class__.__name__}") from exc
+            raise BackendUnavailable(
+                f"POST {self.base_url}/v1/payslips/decode: {exc.__class__.__name__}"
+            ) from exc
         if response.status_code != 200:
             raise _error(response)
         return response.json()
@@ -195,5 +249,9 @@ def _error(response: httpx.Response) -> BackendError:
         err = {}
     if not isinstance(err, dict):
         err = {}
-    return BackendError(response.status_code, str(err.get("code") or f"http_{response.status_code}"),
-                        str(err.get("message") or response.text[:200] or response.reason_phrase), err.get("field"))
+    return BackendError(
+        response.status_code,
+        str(err.get("code") or f"http_{response.status_code}"),
+        str(err.get("message") or response.text[:200] or response.reason_phrase),
+        err.get("field"),
+    )

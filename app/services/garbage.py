@@ -76,15 +76,17 @@ class GarbageRepository:
 
     @cached_property
     def _area_keys(self) -> list[tuple[Area, str, str, str]]:
-        return [(a, kana_key(a.name), kana_key(self._readings[a.id][0]), romaji_key(self._readings[a.id][1]))
-                for a in self.city.garbage.areas]
+        return [
+            (a, kana_key(a.name), kana_key(self._readings[a.id][0]), romaji_key(self._readings[a.id][1]))
+            for a in self.city.garbage.areas
+        ]
 
     def reading(self, area: Area) -> str:
         """「あさひがおか」 for 旭ヶ丘."""
         return self._readings[area.id][0]
 
     def romaji(self, area: Area) -> str:
-        """"Asahigaoka" for 旭ヶ丘 (Hepburn, as pykakasi reads it)."""
+        """ "Asahigaoka" for 旭ヶ丘 (Hepburn, as pykakasi reads it)."""
         return self._readings[area.id][1]
 
     def suggest_areas(self, query: str, limit: int = 8) -> list[AreaMatch]:
@@ -105,15 +107,22 @@ class GarbageRepository:
 
     def find_area_exact(self, text: str) -> Area | None:
         key = lookup_key(text)
-        return next((a for a in self.city.garbage.areas if lookup_key(a.name) == key or a.id == text.strip()), None)
+        return next(
+            (a for a in self.city.garbage.areas if lookup_key(a.name) == key or a.id == text.strip()), None
+        )
 
     def collections(self, area: Area, start: dt.date, end: dt.date, lang: str) -> dict[dt.date, list[dict]]:
         """{date: [{id, name, moved_from?}]} for the days with a collection."""
-        return {dt.date.fromisoformat(d["date"]): d["categories"]
-                for d in service.calendar(self.city, area, start, end, lang)}
+        return {
+            dt.date.fromisoformat(d["date"]): d["categories"]
+            for d in service.calendar(self.city, area, start, end, lang)
+        }
 
     def next_dates(self, area: Area, on: dt.date) -> dict[str, dt.date | None]:
-        return {k: dt.date.fromisoformat(v) if v else None for k, v in service.next_dates(self.city, area, on).items()}
+        return {
+            k: dt.date.fromisoformat(v) if v else None
+            for k, v in service.next_dates(self.city, area, on).items()
+        }
 
     def search(self, query: str, lang: str, limit: int = 30) -> list[dict]:
         return service.search(self.city, query, lang, limit) if query.strip() else []

@@ -119,7 +119,9 @@ def _check(name: str, v: object) -> tuple[bool, object]:
     if name == "reminder_categories":
         return v is None or (isinstance(v, list) and all(isinstance(x, str) for x in v)), v
     if name == "text_scale":
-        return isinstance(v, (int, float)) and not isinstance(v, bool) and 1.0 <= v <= 2.0, float(v) if isinstance(v, (int, float)) else v
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and 1.0 <= v <= 2.0, float(
+            v
+        ) if isinstance(v, (int, float)) else v
     if name == "date_override":
         if v is None:
             return True, v

@@ -28,8 +28,17 @@ SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 OUTPUT = REPO / "assets" / "fonts" / "NotoSansCJK-Machi.woff2"
 
 RANGES = [
-    (0x20, 0x7E), (0xA0, 0x24F), (0x300, 0x36F), (0x1E00, 0x1EFF), (0x2000, 0x206F), (0x2190, 0x21FF),
-    (0x2460, 0x24FF), (0x25A0, 0x25FF), (0x3000, 0x30FF), (0x31F0, 0x31FF), (0xFF00, 0xFFEF),
+    (0x20, 0x7E),
+    (0xA0, 0x24F),
+    (0x300, 0x36F),
+    (0x1E00, 0x1EFF),
+    (0x2000, 0x206F),
+    (0x2190, 0x21FF),
+    (0x2460, 0x24FF),
+    (0x25A0, 0x25FF),
+    (0x3000, 0x30FF),
+    (0x31F0, 0x31FF),
+    (0xFF00, 0xFFEF),
 ]
 
 
@@ -65,8 +74,17 @@ def main() -> int:
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt", delete=False) as fh:
         fh.write("".join(sorted(chars)))
         text_file = fh.name
-    cmd = [sys.executable, "-m", "fontTools.subset", str(SOURCE), "--font-number=0", f"--text-file={text_file}",
-           "--layout-features=*", "--flavor=woff2", f"--output-file={OUTPUT}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "fontTools.subset",
+        str(SOURCE),
+        "--font-number=0",
+        f"--text-file={text_file}",
+        "--layout-features=*",
+        "--flavor=woff2",
+        f"--output-file={OUTPUT}",
+    ]
     subprocess.run(cmd, check=True)
     Path(text_file).unlink()
     print(f"{OUTPUT} ({OUTPUT.stat().st_size / 1e6:.1f} MB, {len(chars)} characters)")

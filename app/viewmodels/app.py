@@ -56,7 +56,9 @@ class DayCard:
     @property
     def label(self) -> str:
         names = ", ".join(c.name for c in self.chips) or self.empty_text
-        return f"{self.title}, {self.day_text}: {names}" + (f" ({self.unconfirmed})" if self.unconfirmed else "")
+        return f"{self.title}, {self.day_text}: {names}" + (
+            f" ({self.unconfirmed})" if self.unconfirmed else ""
+        )
 
 
 @dataclass(frozen=True)
@@ -89,9 +91,15 @@ class HomeFeed:
 
 
 class AppViewModel:
-    def __init__(self, config: AppConfig, settings_repo: SettingsRepository, client: BackendClient | None,
-                 notifier: NotificationService | None, repo: GarbageRepository | None = None,
-                 clock: Clock | None = None):
+    def __init__(
+        self,
+        config: AppConfig,
+        settings_repo: SettingsRepository,
+        client: BackendClient | None,
+        notifier: NotificationService | None,
+        repo: GarbageRepository | None = None,
+        clock: Clock | None = None,
+    ):
         self.config = config
         self.settings_repo = settings_repo
         self.client = client
@@ -216,11 +224,13 @@ class AppViewModel:
         out = []
         for title, day in ((self.t("Today"), today), (self.t("Tomorrow"), tomorrow)):
             chips = [self.chip(c["id"], c.get("moved_from")) for c in cols.get(day, [])]
-            out.append(DayCard(title, day, self.t.day(day), chips, self.t("No collection"), self.unconfirmed(day)))
+            out.append(
+                DayCard(title, day, self.t.day(day), chips, self.t("No collection"), self.unconfirmed(day))
+            )
         return out
 
     def unconfirmed(self, day: dt.date) -> str:
-        """"not confirmed" for a day the city's data does not cover (its dates are only computed), else ""."""
+        """ "not confirmed" for a day the city's data does not cover (its dates are only computed), else ""."""
         return "" if self.repo.is_confirmed(day) else self.t("not confirmed")
 
     def unreadable_notes(self) -> list[str]:
@@ -228,18 +238,27 @@ class AppViewModel:
         area = self.area
         if area is None:
             return []
-        return [self.t("The schedule of {category} could not be read; check the city's website.",
-                       category=self.repo.category_name(cid, self.language)) for cid in self.repo.unreadable(area)]
+        return [
+            self.t(
+                "The schedule of {category} could not be read; check the city's website.",
+                category=self.repo.category_name(cid, self.language),
+            )
+            for cid in self.repo.unreadable(area)
+        ]
 
     def no_date_reason(self, category_id: str) -> str:
         """Why a category has no next date: unreadable at import, past the data period, or none in it."""
         area, v = self.area, self.repo.validity
         if area is not None and category_id in self.repo.unreadable(area):
-            return self.t("The schedule of {category} could not be read; check the city's website.",
-                          category=self.repo.category_name(category_id, self.language))
+            return self.t(
+                "The schedule of {category} could not be read; check the city's website.",
+                category=self.repo.category_name(category_id, self.language),
+            )
         if v.end and self.clock.today() > v.end:
-            return self.t("No date: the city's data ends on {end}; check the city's latest calendar.",
-                          end=self.t.long_day(v.end))
+            return self.t(
+                "No date: the city's data ends on {end}; check the city's latest calendar.",
+                end=self.t.long_day(v.end),
+            )
         return self.t("No date in the data")
 
     def date_text(self, day: dt.date) -> str:
@@ -254,8 +273,13 @@ class AppViewModel:
             return None
         start = self.t.long_day(v.start) if v.start else "…"
         end = self.t.long_day(v.end) if v.end else "…"
-        return self.t("The garbage data covers {start} to {end} only. Dates shown for {day} may be wrong; "
-                      "check the city's latest calendar.", start=start, end=end, day=self.t.day(day))
+        return self.t(
+            "The garbage data covers {start} to {end} only. Dates shown for {day} may be wrong; "
+            "check the city's latest calendar.",
+            start=start,
+            end=end,
+            day=self.t.day(day),
+        )
 
     # ------------------------------------------------------------------ reminders
     def time_text(self, hhmm: str) -> str:
@@ -287,8 +311,14 @@ class AppViewModel:
             if not names or at < now:
                 continue
             when = f"{self.t.day(at.date())} {self.t.time(at.time())}"
-            out.append(self.t("{when}: {categories} on {day}", when=when, categories=self.t.join(names),
-                              day=self.t.day(day)))
+            out.append(
+                self.t(
+                    "{when}: {categories} on {day}",
+                    when=when,
+                    categories=self.t.join(names),
+                    day=self.t.day(day),
+                )
+            )
             if len(out) >= limit:
                 break
         return out
@@ -297,8 +327,13 @@ class AppViewModel:
         s = self.settings
         if s.reminder == "off" or not s.area_id:
             return None
-        return GarbageSubscription(self.config.city, s.area_id, s.reminder_time,
-                                   -1 if s.reminder == "day_before" else 0, s.reminder_categories).to_json()
+        return GarbageSubscription(
+            self.config.city,
+            s.area_id,
+            s.reminder_time,
+            -1 if s.reminder == "day_before" else 0,
+            s.reminder_categories,
+        ).to_json()
 
     # ------------------------------------------------------------------ notices and feed
     def _when(self, iso: str) -> str:
@@ -376,8 +411,9 @@ class AppViewModel:
                     self.settings.synced_locale = None
                     self.settings.registration_pending = True
                     await self.save()
-                self.sync_state = SyncState(False, self.t("The server refused the request: {reason}",
-                                                          reason=exc.message), str(exc))
+                self.sync_state = SyncState(
+                    False, self.t("The server refused the request: {reason}", reason=exc.message), str(exc)
+                )
                 self.notify("sync")
                 return []
             before = (self.last_sync_text(), self.sync_state.online)
@@ -395,9 +431,15 @@ class AppViewModel:
             s.registration_pending = True
             s.push_token = self.notifier.push_token(s.push_token)
             await self.save()
-            creds = await self.client.register_device(DeviceRegistration(
-                push_token=s.push_token, platform=self.notifier.platform, locale=self.language.replace("_", "-"),
-                timezone=self.repo.city.timezone, app_version=APP_VERSION))
+            creds = await self.client.register_device(
+                DeviceRegistration(
+                    push_token=s.push_token,
+                    platform=self.notifier.platform,
+                    locale=self.language.replace("_", "-"),
+                    timezone=self.repo.city.timezone,
+                    app_version=APP_VERSION,
+                )
+            )
             s.device_id, s.device_secret = creds.id, creds.secret
             s.synced_subscription = None
             s.synced_locale = self.language

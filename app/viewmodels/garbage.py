@@ -113,8 +113,16 @@ class GarbageViewModel:
                 chips = [self.app.chip(c["id"], c.get("moved_from")) for c in cols.get(day, [])]
                 names = self.t.join([c.name for c in chips]) or self.t("No collection")
                 note = self.app.unconfirmed(day)
-                week.append(DayCell(day, day.month == first.month, day == today, chips,
-                                    f"{self.t.day(day)}: {names}" + (f" ({note})" if note else ""), not note))
+                week.append(
+                    DayCell(
+                        day,
+                        day.month == first.month,
+                        day == today,
+                        chips,
+                        f"{self.t.day(day)}: {names}" + (f" ({note})" if note else ""),
+                        not note,
+                    )
+                )
                 day += dt.timedelta(days=1)
             weeks.append(week)
         return weeks
@@ -143,7 +151,11 @@ class GarbageViewModel:
         out = []
         for cat in self.app.repo.category_list:
             d = None if cat.id in unreadable else nexts.get(cat.id)
-            out.append(NextDate(self.app.chip(cat.id), self.app.date_text(d) if d else self.app.no_date_reason(cat.id)))
+            out.append(
+                NextDate(
+                    self.app.chip(cat.id), self.app.date_text(d) if d else self.app.no_date_reason(cat.id)
+                )
+            )
         return out
 
     def unreadable_notes(self) -> list[str]:
@@ -168,7 +180,9 @@ class GarbageViewModel:
         s = self.app.settings
         reminder = None
         if s.reminder != "off":
-            reminder = Reminder(-1 if s.reminder == "day_before" else 0, dt.time.fromisoformat(s.reminder_time))
+            reminder = Reminder(
+                -1 if s.reminder == "day_before" else 0, dt.time.fromisoformat(s.reminder_time)
+            )
         data = self.app.repo.ics(area, self.app.language, reminder, self.app.clock.today())
         return f"machi-garbage-{self.app.config.city}-{area.id}.ics", data
 
@@ -205,8 +219,9 @@ class SearchViewModel:
     def set_query(self, text: str) -> None:
         self.query = text
         hits = self.app.repo.search(text, self.app.language, limit=30)
-        self.results = [SearchResult(h["name"], h["name_ja"], self.app.chip(h["category_id"]), h["notice"])
-                        for h in hits]
+        self.results = [
+            SearchResult(h["name"], h["name_ja"], self.app.chip(h["category_id"]), h["notice"]) for h in hits
+        ]
 
     def summary(self) -> str:
         if not self.query.strip():
@@ -227,7 +242,16 @@ class SearchViewModel:
             d = self.app.repo.next_dates(area, self.app.clock.today()).get(item.category)
             if item.category in self.app.repo.unreadable(area):
                 d = None
-            next_text = (self.t("Next collection: {day}", day=self.app.date_text(d)) if d
-                         else self.app.no_date_reason(item.category))
-        return ItemDetail(self.app.repo.item_name(item, self.app.language), item.name, item.reading, chip,
-                          self.app.repo.item_notice(item, self.app.language), next_text)
+            next_text = (
+                self.t("Next collection: {day}", day=self.app.date_text(d))
+                if d
+                else self.app.no_date_reason(item.category)
+            )
+        return ItemDetail(
+            self.app.repo.item_name(item, self.app.language),
+            item.name,
+            item.reading,
+            chip,
+            self.app.repo.item_notice(item, self.app.language),
+            next_text,
+        )

@@ -76,8 +76,12 @@ class OnboardingViewModel:
         if mode not in REMINDER_MODES:
             raise ValueError(f"reminder must be one of {REMINDER_MODES}, not {mode!r}")
         default = DEFAULT_TIMES.get(self.reminder)
-        if mode != self.reminder and mode in DEFAULT_TIMES and default and self.parsed_time() == dt.time.fromisoformat(
-                default):
+        if (
+            mode != self.reminder
+            and mode in DEFAULT_TIMES
+            and default
+            and self.parsed_time() == dt.time.fromisoformat(default)
+        ):
             self.time = self.app.time_text(DEFAULT_TIMES[mode])
         self.reminder = mode
         self.error = ""
@@ -100,12 +104,18 @@ class OnboardingViewModel:
     def validate(self) -> bool:
         self.error = ""
         if self.step_name == "area" and not self.area_id:
-            self.error = (self.t("No area called “{name}”; choose one from the list.", name=self.area_query)
-                          if self.area_query.strip() else self.t("Choose your area to see your collection days."))
+            self.error = (
+                self.t("No area called “{name}”; choose one from the list.", name=self.area_query)
+                if self.area_query.strip()
+                else self.t("Choose your area to see your collection days.")
+            )
         elif self.step_name == "reminder" and self.reminder != "off":
             if self.parsed_time() is None:
-                self.error = self.t("“{value}” is not a time; write it like {example}.", value=self.time,
-                                    example=self.app.time_text("19:00"))
+                self.error = self.t(
+                    "“{value}” is not a time; write it like {example}.",
+                    value=self.time,
+                    example=self.app.time_text("19:00"),
+                )
             elif not self.categories:
                 self.error = self.t("Choose at least one kind of garbage, or turn reminders off.")
         return not self.error

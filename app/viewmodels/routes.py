@@ -24,9 +24,16 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 TABS = ["/", "/garbage", "/handbook", "/pay", "/city"]
-PUSHED = {"/garbage/search": "/garbage", "/garbage/item": "/garbage/search", "/pay/slip": "/pay", "/settings": "/",
-          "/notifications": "/", "/onboarding": None,
-          "/disaster": "/", "/alerts": "/"}
+PUSHED = {
+    "/garbage/search": "/garbage",
+    "/garbage/item": "/garbage/search",
+    "/pay/slip": "/pay",
+    "/settings": "/",
+    "/notifications": "/",
+    "/onboarding": None,
+    "/disaster": "/",
+    "/alerts": "/",
+}
 
 
 @dataclass(frozen=True)

@@ -28,32 +28,70 @@ def build(shell, r: Route) -> ft.View:
     vm, g, t = shell.vm, shell.garbage, shell.vm.t
     controls: list[ft.Control] = [shell.banner_slot()]
     if vm.area is None:
-        controls.append(card(text(t("Choose your area to see your collection days."), S.BODY_LARGE),
-                             ft.FilledButton(t("Set up"), icon=ft.Icons.PLACE, on_click=lambda e: shell.restart_onboarding())))
+        controls.append(
+            card(
+                text(t("Choose your area to see your collection days."), S.BODY_LARGE),
+                ft.FilledButton(
+                    t("Set up"), icon=ft.Icons.PLACE, on_click=lambda e: shell.restart_onboarding()
+                ),
+            )
+        )
     warn = g.month_warning()
     if warn:
-        controls.append(warning(warn, ft.TextButton(t("Show the months the data covers"),
-                                                    on_click=lambda e: shell.go_to_data_period())))
+        controls.append(
+            warning(
+                warn,
+                ft.TextButton(
+                    t("Show the months the data covers"), on_click=lambda e: shell.go_to_data_period()
+                ),
+            )
+        )
     controls.extend(warning(note) for note in g.unreadable_notes())
-    controls.append(ft.FilledTonalButton(t("Search: how do I throw this away?"), icon=ft.Icons.SEARCH,
-                                         on_click=lambda e: shell.go("/garbage/search")))
+    controls.append(
+        ft.FilledTonalButton(
+            t("Search: how do I throw this away?"),
+            icon=ft.Icons.SEARCH,
+            on_click=lambda e: shell.go("/garbage/search"),
+        )
+    )
     if vm.area is not None:
         controls.append(text(t("Your area: {area}", area=vm.area_label()), S.TITLE_MEDIUM))
         controls.extend(day_card(c) for c in g.day_cards())
         calendar = ft.Column(spacing=8)
         _fill_calendar(shell, calendar)
         controls.append(calendar)
-        controls.append(card(heading(t("Next collection"), S.TITLE_MEDIUM), *[
-            ft.Row(wrap=True, spacing=10, controls=[chip(n.chip), text(n.text, S.BODY_LARGE)]) for n in g.next_dates()
-        ]))
-        controls.append(card(
-            heading(t("Add to my calendar"), S.TITLE_MEDIUM),
-            text(t("Download the collection days of your area as a calendar file (ICS) with your reminder."),
-                 S.BODY_LARGE),
-            ft.FilledButton(t("Add to my calendar"), icon=ft.Icons.EVENT, on_click=lambda e: _save_ics(shell)),
-        ))
-    return ft.View(route=r.url, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, appbar=shell.appbar(t("Garbage")), navigation_bar=shell.navigation_bar(r),
-                   scroll=ft.ScrollMode.AUTO, controls=controls, padding=12)
+        controls.append(
+            card(
+                heading(t("Next collection"), S.TITLE_MEDIUM),
+                *[
+                    ft.Row(wrap=True, spacing=10, controls=[chip(n.chip), text(n.text, S.BODY_LARGE)])
+                    for n in g.next_dates()
+                ],
+            )
+        )
+        controls.append(
+            card(
+                heading(t("Add to my calendar"), S.TITLE_MEDIUM),
+                text(
+                    t(
+                        "Download the collection days of your area as a calendar file (ICS) with your reminder."
+                    ),
+                    S.BODY_LARGE,
+                ),
+                ft.FilledButton(
+                    t("Add to my calendar"), icon=ft.Icons.EVENT, on_click=lambda e: _save_ics(shell)
+                ),
+            )
+        )
+    return ft.View(
+        route=r.url,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        appbar=shell.appbar(t("Garbage")),
+        navigation_bar=shell.navigation_bar(r),
+        scroll=ft.ScrollMode.AUTO,
+        controls=controls,
+        padding=12,
+    )
 
 
 def _fill_calendar(shell, column: ft.Column) -> None:
@@ -72,13 +110,21 @@ def _fill_calendar(shell, column: ft.Column) -> None:
     # "Next month" never lands on a button that is being replaced.
     if not isinstance(column.data, dict):
         # the title takes the room between the arrows and wraps there (long month names at 200 %)
-        title = ft.Text(g.month_title(), theme_style=S.TITLE_LARGE, weight=ft.FontWeight.BOLD,
-                        text_align=ft.TextAlign.CENTER)
-        header = ft.Row(alignment=ft.MainAxisAlignment.SPACE_BETWEEN, spacing=0, controls=[
-            icon_button(ft.Icons.CHEVRON_LEFT, t("Previous month"), lambda e: move(-1)),
-            ft.Semantics(header=True, live_region=True, expand=True, content=title),
-            icon_button(ft.Icons.CHEVRON_RIGHT, t("Next month"), lambda e: move(1)),
-        ])
+        title = ft.Text(
+            g.month_title(),
+            theme_style=S.TITLE_LARGE,
+            weight=ft.FontWeight.BOLD,
+            text_align=ft.TextAlign.CENTER,
+        )
+        header = ft.Row(
+            alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+            spacing=0,
+            controls=[
+                icon_button(ft.Icons.CHEVRON_LEFT, t("Previous month"), lambda e: move(-1)),
+                ft.Semantics(header=True, live_region=True, expand=True, content=title),
+                icon_button(ft.Icons.CHEVRON_RIGHT, t("Next month"), lambda e: move(1)),
+            ],
+        )
         body = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         column.data = {"title": title, "body": body}
         column.controls = [card(header, body, padding=8)]
@@ -87,32 +133,71 @@ def _fill_calendar(shell, column: ft.Column) -> None:
     scale = shell.vm.settings.text_scale
     width = shell.page.width or 360
     cell_width = (width - _GRID_CHROME) / 7
-    names = ft.Row(spacing=2, controls=[
-        ft.Container(expand=1, alignment=ft.Alignment.CENTER,
-                     content=ft.Text(n, theme_style=S.LABEL_MEDIUM, weight=ft.FontWeight.BOLD, no_wrap=True))
-        for n in g.weekday_names(cell_width, 12 * scale)  # CLDR's narrow names when the short ones do not fit
-    ])
-    grid = ft.Column(spacing=2, controls=[
-        ft.Row(spacing=2, vertical_alignment=ft.CrossAxisAlignment.START, controls=[
-            _cell(shell, c, refresh) for c in week]) for week in weeks
-    ])
-    legend = ft.Row(wrap=True, spacing=6, run_spacing=6,
-                    controls=[chip(shell.vm.chip(c.id)) for c in shell.vm.repo.category_list])
+    names = ft.Row(
+        spacing=2,
+        controls=[
+            ft.Container(
+                expand=1,
+                alignment=ft.Alignment.CENTER,
+                content=ft.Text(n, theme_style=S.LABEL_MEDIUM, weight=ft.FontWeight.BOLD, no_wrap=True),
+            )
+            for n in g.weekday_names(
+                cell_width, 12 * scale
+            )  # CLDR's narrow names when the short ones do not fit
+        ],
+    )
+    grid = ft.Column(
+        spacing=2,
+        controls=[
+            ft.Row(
+                spacing=2,
+                vertical_alignment=ft.CrossAxisAlignment.START,
+                controls=[_cell(shell, c, refresh) for c in week],
+            )
+            for week in weeks
+        ],
+    )
+    legend = ft.Row(
+        wrap=True,
+        spacing=6,
+        run_spacing=6,
+        controls=[chip(shell.vm.chip(c.id)) for c in shell.vm.repo.category_list],
+    )
     selected = g.selected_cell()
     parts: list[ft.Control] = [names, grid]
     if selected:
-        parts.append(card(text(t.long_day(selected.day), S.TITLE_MEDIUM, weight=ft.FontWeight.BOLD),
-                          ft.Row(wrap=True, spacing=8, run_spacing=8, controls=[chip(c) for c in selected.chips])
-                          if selected.chips else text(t("No collection"), S.BODY_LARGE),
-                          *([] if selected.confirmed else [unconfirmed(shell.vm.unconfirmed(selected.day))])))
+        parts.append(
+            card(
+                text(t.long_day(selected.day), S.TITLE_MEDIUM, weight=ft.FontWeight.BOLD),
+                ft.Row(wrap=True, spacing=8, run_spacing=8, controls=[chip(c) for c in selected.chips])
+                if selected.chips
+                else text(t("No collection"), S.BODY_LARGE),
+                *([] if selected.confirmed else [unconfirmed(shell.vm.unconfirmed(selected.day))]),
+            )
+        )
     parts.append(ft.Column(spacing=4, controls=[text(t("Legend"), S.LABEL_LARGE), legend]))
     agenda = g.agenda()
-    parts.append(card(heading(t("Collection days in {month}", month=g.month_title()), S.TITLE_MEDIUM), *[
-        ft.Row(wrap=True, spacing=8, run_spacing=6, controls=[
-            ft.Container(width=None, content=text(t.day(c.day), S.BODY_LARGE, weight=ft.FontWeight.W_600)),
-            *[chip(x, style=S.LABEL_MEDIUM) for x in c.chips],
-            *([] if c.confirmed else [unconfirmed(shell.vm.unconfirmed(c.day))])]) for c in agenda
-    ] or [text(t("No collection"), S.BODY_LARGE)]))
+    parts.append(
+        card(
+            heading(t("Collection days in {month}", month=g.month_title()), S.TITLE_MEDIUM),
+            *[
+                ft.Row(
+                    wrap=True,
+                    spacing=8,
+                    run_spacing=6,
+                    controls=[
+                        ft.Container(
+                            width=None, content=text(t.day(c.day), S.BODY_LARGE, weight=ft.FontWeight.W_600)
+                        ),
+                        *[chip(x, style=S.LABEL_MEDIUM) for x in c.chips],
+                        *([] if c.confirmed else [unconfirmed(shell.vm.unconfirmed(c.day))]),
+                    ],
+                )
+                for c in agenda
+            ]
+            or [text(t("No collection"), S.BODY_LARGE)],
+        )
+    )
     body.controls = parts
 
 
@@ -125,22 +210,50 @@ def _cell(shell, c: DayCell, refresh) -> ft.Control:
 
     is_selected = g.selected == c.day
     border = ft.Border.all(2, ft.Colors.PRIMARY) if c.is_today or is_selected else None
-    content = ft.Column(spacing=2, horizontal_alignment=ft.CrossAxisAlignment.CENTER, controls=[
-        ft.Text(str(c.day.day), theme_style=S.BODY_MEDIUM,
+    content = ft.Column(
+        spacing=2,
+        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+        controls=[
+            ft.Text(
+                str(c.day.day),
+                theme_style=S.BODY_MEDIUM,
                 weight=ft.FontWeight.BOLD if c.is_today else None,
-                color=None if c.in_month else ft.Colors.ON_SURFACE_VARIANT),
-        ft.Row(wrap=True, spacing=2, run_spacing=2, alignment=ft.MainAxisAlignment.CENTER,
-               controls=[chip_icon(x) for x in c.chips]),
-        # outside the data period: a question mark (the cell's label says "not confirmed")
-        *([] if c.confirmed or not c.in_month else [ft.Icon(ft.Icons.HELP_OUTLINE, size=14, color="#5c3b00")]),
-    ])
-    box = ft.Container(content=content, padding=ft.Padding.symmetric(vertical=4), border=border, border_radius=6,
-                       bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST if is_selected else None,
-                       opacity=1.0 if c.in_month else 0.55, on_click=select)
-    return ft.Semantics(expand=1, label=c.label, button=True, selected=is_selected, exclude_semantics=True,
-                        container=True, on_tap=select, content=box)
-
-
+                color=None if c.in_month else ft.Colors.ON_SURFACE_VARIANT,
+            ),
+            ft.Row(
+                wrap=True,
+                spacing=2,
+                run_spacing=2,
+                alignment=ft.MainAxisAlignment.CENTER,
+                controls=[chip_icon(x) for x in c.chips],
+            ),
+            # outside the data period: a question mark (the cell's label says "not confirmed")
+            *(
+                []
+                if c.confirmed or not c.in_month
+                else [ft.Icon(ft.Icons.HELP_OUTLINE, size=14, color="#5c3b00")]
+            ),
+        ],
+    )
+    box = ft.Container(
+        content=content,
+        padding=ft.Padding.symmetric(vertical=4),
+        border=border,
+        border_radius=6,
+        bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST if is_selected else None,
+        opacity=1.0 if c.in_month else 0.55,
+        on_click=select,
+    )
+    return ft.Semantics(
+        expand=1,
+        label=c.label,
+        button=True,
+        selected=is_selected,
+        exclude_semantics=True,
+        container=True,
+        on_tap=select,
+        content=box,
+    )
 
 
 def _save_ics(shell) -> None:
@@ -148,10 +261,12 @@ def _save_ics(shell) -> None:
         name, data = shell.garbage.ics()
         saved = await shell.save_file(name, data, "text/calendar")
         shell.snack(shell.vm.t("Calendar file saved: {name}", name=saved or name))
+
     shell.run(go())
 
 
 # ----------------------------------------------------------------------------- search
+
 
 def build_search(shell, r: Route) -> ft.View:
     s, t = shell.search, shell.vm.t
@@ -169,15 +284,30 @@ def build_search(shell, r: Route) -> ft.View:
         results.update()
 
     fill()
-    field = ft.TextField(label=t("Item name"), value=s.query, on_change=changed, prefix_icon=ft.Icons.SEARCH,
-                         text_style=text_style(shell.vm.settings.text_scale),
-                         label_style=text_style(shell.vm.settings.text_scale))
+    field = ft.TextField(
+        label=t("Item name"),
+        value=s.query,
+        on_change=changed,
+        prefix_icon=ft.Icons.SEARCH,
+        text_style=text_style(shell.vm.settings.text_scale),
+        label_style=text_style(shell.vm.settings.text_scale),
+    )
     # room above the field for its floating label (it sits half outside the field, and the
     # scrolling view would cut it off at large text sizes)
     scale = shell.vm.settings.text_scale
-    return ft.View(route=r.url, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, appbar=shell.appbar(t("Search"), actions=False), scroll=ft.ScrollMode.AUTO,
-                   padding=12, controls=[shell.banner_slot(), ft.Container(padding=ft.Padding.only(top=8 * scale), content=field),
-                                         ft.Semantics(live_region=True, content=summary), results])
+    return ft.View(
+        route=r.url,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        appbar=shell.appbar(t("Search"), actions=False),
+        scroll=ft.ScrollMode.AUTO,
+        padding=12,
+        controls=[
+            shell.banner_slot(),
+            ft.Container(padding=ft.Padding.only(top=8 * scale), content=field),
+            ft.Semantics(live_region=True, content=summary),
+            results,
+        ],
+    )
 
 
 def _result(shell, x) -> ft.Control:
@@ -186,18 +316,26 @@ def _result(shell, x) -> ft.Control:
     def open_item(e):
         shell.go("/garbage/item?" + urlencode({"name": x.name_ja, "q": shell.search.query}))
 
-    body: list[ft.Control] = [text(x.name, S.TITLE_MEDIUM, weight=ft.FontWeight.BOLD), ft.Row(wrap=True, controls=[chip(x.chip)])]
+    body: list[ft.Control] = [
+        text(x.name, S.TITLE_MEDIUM, weight=ft.FontWeight.BOLD),
+        ft.Row(wrap=True, controls=[chip(x.chip)]),
+    ]
     if x.notice:
         body.append(text(x.notice, S.BODY_MEDIUM))
-    return ft.Card(content=ft.Container(padding=12, on_click=open_item, ink=True,
-                                        content=ft.Column(spacing=6, tight=True, controls=body)))
+    return ft.Card(
+        content=ft.Container(
+            padding=12, on_click=open_item, ink=True, content=ft.Column(spacing=6, tight=True, controls=body)
+        )
+    )
 
 
 def build_item(shell, r: Route) -> ft.View:
     t = shell.vm.t
     d = shell.search.detail(r.params.get("name", ""))
     if d is None:
-        controls: list[ft.Control] = [text(t("No item found for “{query}”.", query=r.params.get("name", "")), S.BODY_LARGE)]
+        controls: list[ft.Control] = [
+            text(t("No item found for “{query}”.", query=r.params.get("name", "")), S.BODY_LARGE)
+        ]
         title = t("Search")
     else:
         title = d.name
@@ -205,8 +343,18 @@ def build_item(shell, r: Route) -> ft.View:
             heading(d.name, S.HEADLINE_SMALL),
             *([text(f"{d.name_ja}（{d.reading}）", S.BODY_LARGE)] if d.name != d.name_ja else []),
             ft.Row(wrap=True, controls=[chip(d.chip, style=S.TITLE_MEDIUM)]),
-            *([card(heading(t("How to put it out"), S.TITLE_MEDIUM), text(d.notice, S.BODY_LARGE))] if d.notice else []),
+            *(
+                [card(heading(t("How to put it out"), S.TITLE_MEDIUM), text(d.notice, S.BODY_LARGE))]
+                if d.notice
+                else []
+            ),
             card(text(d.next_text, S.TITLE_MEDIUM)),
         ]
-    return ft.View(route=r.url, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, appbar=shell.appbar(title, actions=False), scroll=ft.ScrollMode.AUTO, padding=12,
-                   controls=[shell.banner_slot(), *controls])
+    return ft.View(
+        route=r.url,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        appbar=shell.appbar(title, actions=False),
+        scroll=ft.ScrollMode.AUTO,
+        padding=12,
+        controls=[shell.banner_slot(), *controls],
+    )

@@ -21,8 +21,12 @@ def build(shell, r: Route) -> ft.View:
     async def scale(e):
         await vm.set_text_scale(float(e.control.value))
 
-    override = ft.TextField(label=t("Date override (YYYY-MM-DD)"), value=vm.settings.date_override or "",
-                            text_style=label, width=260 * min(vm.settings.text_scale, 1.4))
+    override = ft.TextField(
+        label=t("Date override (YYYY-MM-DD)"),
+        value=vm.settings.date_override or "",
+        text_style=label,
+        width=260 * min(vm.settings.text_scale, 1.4),
+    )
 
     async def apply_override(e):
         err = await vm.set_date_override(override.value or "")
@@ -36,30 +40,82 @@ def build(shell, r: Route) -> ft.View:
     area = vm.area
     controls: list[ft.Control] = [
         shell.banner_slot(),
-        card(heading(t("Language"), S.TITLE_MEDIUM),
-             ft.RadioGroup(value=vm.language, on_change=language, content=ft.Column(spacing=0, controls=[
-                 ft.Radio(value=lang, label=name, label_style=label) for lang, name in vm.language_choices()]))),
-        card(heading(t("Text size"), S.TITLE_MEDIUM),
-             ft.RadioGroup(value=str(vm.settings.text_scale), on_change=scale, content=ft.Column(spacing=0, controls=[
-                 ft.Radio(value=str(s), label=f"{round(s * 100)}%", label_style=label) for s in TEXT_SCALES]))),
-        card(heading(t("Area and reminders"), S.TITLE_MEDIUM),
-             text(t("Your area: {area}", area=vm.area_label(area)) if area else t("No area chosen"), S.BODY_LARGE),
-             text(vm.reminder_description(), S.BODY_LARGE),
-             ft.OutlinedButton(t("Set up again"), icon=ft.Icons.RESTART_ALT, on_click=lambda e: shell.restart_onboarding())),
-        card(heading(t("Connection"), S.TITLE_MEDIUM),
-             shell.sync_slot(S.BODY_LARGE),
-             *([text(vm.registration_text(), S.BODY_LARGE)] if vm.registration_text() else []),
-             ft.OutlinedButton(t("Sync now"), icon=ft.Icons.SYNC, on_click=sync_now)),
-        card(heading(t("Demo date"), S.TITLE_MEDIUM),
-             text(t("Pin “today” to a date, e.g. inside the period the garbage data covers. Leave empty for the "
-                    "real date."), S.BODY_MEDIUM),
-             override,
-             ft.OutlinedButton(t("Apply"), on_click=apply_override)),
-        card(heading(t("About the data"), S.TITLE_MEDIUM),
-             text(t("Garbage data: {city}, valid {start} to {end}.", city=vm.repo.city.name(vm.language),
+        card(
+            heading(t("Language"), S.TITLE_MEDIUM),
+            ft.RadioGroup(
+                value=vm.language,
+                on_change=language,
+                content=ft.Column(
+                    spacing=0,
+                    controls=[
+                        ft.Radio(value=lang, label=name, label_style=label)
+                        for lang, name in vm.language_choices()
+                    ],
+                ),
+            ),
+        ),
+        card(
+            heading(t("Text size"), S.TITLE_MEDIUM),
+            ft.RadioGroup(
+                value=str(vm.settings.text_scale),
+                on_change=scale,
+                content=ft.Column(
+                    spacing=0,
+                    controls=[
+                        ft.Radio(value=str(s), label=f"{round(s * 100)}%", label_style=label)
+                        for s in TEXT_SCALES
+                    ],
+                ),
+            ),
+        ),
+        card(
+            heading(t("Area and reminders"), S.TITLE_MEDIUM),
+            text(
+                t("Your area: {area}", area=vm.area_label(area)) if area else t("No area chosen"),
+                S.BODY_LARGE,
+            ),
+            text(vm.reminder_description(), S.BODY_LARGE),
+            ft.OutlinedButton(
+                t("Set up again"), icon=ft.Icons.RESTART_ALT, on_click=lambda e: shell.restart_onboarding()
+            ),
+        ),
+        card(
+            heading(t("Connection"), S.TITLE_MEDIUM),
+            shell.sync_slot(S.BODY_LARGE),
+            *([text(vm.registration_text(), S.BODY_LARGE)] if vm.registration_text() else []),
+            ft.OutlinedButton(t("Sync now"), icon=ft.Icons.SYNC, on_click=sync_now),
+        ),
+        card(
+            heading(t("Demo date"), S.TITLE_MEDIUM),
+            text(
+                t(
+                    "Pin “today” to a date, e.g. inside the period the garbage data covers. Leave empty for the "
+                    "real date."
+                ),
+                S.BODY_MEDIUM,
+            ),
+            override,
+            ft.OutlinedButton(t("Apply"), on_click=apply_override),
+        ),
+        card(
+            heading(t("About the data"), S.TITLE_MEDIUM),
+            text(
+                t(
+                    "Garbage data: {city}, valid {start} to {end}.",
+                    city=vm.repo.city.name(vm.language),
                     start=t.long_day(vm.repo.validity.start) if vm.repo.validity.start else "…",
-                    end=t.long_day(vm.repo.validity.end) if vm.repo.validity.end else "…"), S.BODY_MEDIUM)),
+                    end=t.long_day(vm.repo.validity.end) if vm.repo.validity.end else "…",
+                ),
+                S.BODY_MEDIUM,
+            ),
+        ),
         *city_view.settings_section(shell),  # interests for Home, city data version and period
     ]
-    return ft.View(route=r.url, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, appbar=shell.appbar(t("Settings"), actions=False), controls=controls,
-                   scroll=ft.ScrollMode.AUTO, padding=12)
+    return ft.View(
+        route=r.url,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        appbar=shell.appbar(t("Settings"), actions=False),
+        controls=controls,
+        scroll=ft.ScrollMode.AUTO,
+        padding=12,
+    )

@@ -17,9 +17,9 @@ from app.viewmodels.app import AppViewModel
 from app.viewmodels.garbage import GarbageViewModel, SearchViewModel
 from app.viewmodels.onboarding import OnboardingViewModel
 from app.viewmodels.routes import TABS, Route, parse_route, stack
-from app.views import garbage, handbook, home, misc, onboarding, pay, settings
 from app.views import city as city_view  # City tab, tourist mode, Home feed, city bundles (#11)
 from app.views import disaster as disaster_view  # disaster mode, alerts (#12)
+from app.views import garbage, handbook, home, misc, onboarding, pay, settings
 from app.views.theme import build_theme
 from app.views.widgets import alert_box, icon_button
 
@@ -65,6 +65,7 @@ class Shell:
             await self.vm.restart_onboarding()
             self.onboarding = None
             self.go("/onboarding")
+
         self.run(go())
 
     def _on_route_change(self, e: ft.RouteChangeEvent) -> None:
@@ -114,28 +115,39 @@ class Shell:
 
     def build_view(self, r: Route) -> ft.View:
         builders = {
-            "/": home.build, "/garbage": garbage.build, "/garbage/search": garbage.build_search,
-            "/garbage/item": garbage.build_item, "/settings": settings.build, "/notifications": misc.build_notifications,
-            "/onboarding": onboarding.build, "/handbook": handbook.build, "/pay": pay.build,
+            "/": home.build,
+            "/garbage": garbage.build,
+            "/garbage/search": garbage.build_search,
+            "/garbage/item": garbage.build_item,
+            "/settings": settings.build,
+            "/notifications": misc.build_notifications,
+            "/onboarding": onboarding.build,
+            "/handbook": handbook.build,
+            "/pay": pay.build,
             "/pay/slip": pay.build_slip,
             "/city": city_view.build,
-            "/disaster": disaster_view.build, "/alerts": disaster_view.build_history,
+            "/disaster": disaster_view.build,
+            "/alerts": disaster_view.build_history,
         }
         return builders[r.path](self, r)
 
     def navigation_bar(self, r: Route) -> ft.NavigationBar:
         t = self.vm.t
-        items = [(ft.Icons.HOME_OUTLINED, ft.Icons.HOME, t("Home")),
-                 (ft.Icons.DELETE_OUTLINE, ft.Icons.DELETE, t("Garbage")),
-                 (ft.Icons.MENU_BOOK_OUTLINED, ft.Icons.MENU_BOOK, t("Handbook")),
-                 (ft.Icons.PAYMENTS_OUTLINED, ft.Icons.PAYMENTS, t("Pay")),
-                 (ft.Icons.LOCATION_CITY_OUTLINED, ft.Icons.LOCATION_CITY, t("City"))]
+        items = [
+            (ft.Icons.HOME_OUTLINED, ft.Icons.HOME, t("Home")),
+            (ft.Icons.DELETE_OUTLINE, ft.Icons.DELETE, t("Garbage")),
+            (ft.Icons.MENU_BOOK_OUTLINED, ft.Icons.MENU_BOOK, t("Handbook")),
+            (ft.Icons.PAYMENTS_OUTLINED, ft.Icons.PAYMENTS, t("Pay")),
+            (ft.Icons.LOCATION_CITY_OUTLINED, ft.Icons.LOCATION_CITY, t("City")),
+        ]
         return ft.NavigationBar(
             selected_index=TABS.index(r.path) if r.path in TABS else 0,
             label_behavior=ft.NavigationBarLabelBehavior.ALWAYS_SHOW,
             # the label is always shown: no tooltip (it would linger over the screen after a tap)
-            destinations=[ft.NavigationBarDestination(icon=i, selected_icon=s, label=label, tooltip="")
-                          for i, s, label in items],
+            destinations=[
+                ft.NavigationBarDestination(icon=i, selected_icon=s, label=label, tooltip="")
+                for i, s, label in items
+            ],
             on_change=lambda e: self.go(TABS[e.control.selected_index]),
         )
 
@@ -144,16 +156,28 @@ class Shell:
         acts: list[ft.Control] = []
         if actions:
             count = len(self.vm.banners)
-            bell = icon_button(ft.Icons.NOTIFICATIONS_OUTLINED,
-                               t("Notifications") + (f" ({count})" if count else ""),
-                               lambda e: self.go("/notifications"), badge=str(count) if count else None)
-            acts = [bell,
-                    icon_button(ft.Icons.SETTINGS_OUTLINED, t("Settings"), lambda e: self.go("/settings"))]
+            bell = icon_button(
+                ft.Icons.NOTIFICATIONS_OUTLINED,
+                t("Notifications") + (f" ({count})" if count else ""),
+                lambda e: self.go("/notifications"),
+                badge=str(count) if count else None,
+            )
+            acts = [
+                bell,
+                icon_button(ft.Icons.SETTINGS_OUTLINED, t("Settings"), lambda e: self.go("/settings")),
+            ]
         # Back is ours, not Flutter's implied button, so its spoken name and tooltip are translated
-        leading = (icon_button(ft.Icons.ARROW_BACK, t("Back"), self._on_view_pop)
-                   if self._building is not None else None)
-        return ft.AppBar(title=ft.Text(title, theme_style=ft.TextThemeStyle.TITLE_LARGE), actions=acts,
-                         leading=leading, automatically_imply_leading=False)
+        leading = (
+            icon_button(ft.Icons.ARROW_BACK, t("Back"), self._on_view_pop)
+            if self._building is not None
+            else None
+        )
+        return ft.AppBar(
+            title=ft.Text(title, theme_style=ft.TextThemeStyle.TITLE_LARGE),
+            actions=acts,
+            leading=leading,
+            automatically_imply_leading=False,
+        )
 
     # ------------------------------------------------------------------ banners
     def banner_slot(self) -> ft.Container:
@@ -178,8 +202,7 @@ class Shell:
 
     def _fill_banner(self, slot: ft.Container) -> None:
         n = self.vm.banner()
-        slot.content = (alert_box(n, self.vm.t("Dismiss"), lambda e: self.vm.dismiss_banner())
-                        if n else None)
+        slot.content = alert_box(n, self.vm.t("Dismiss"), lambda e: self.vm.dismiss_banner()) if n else None
         slot.visible = n is not None
 
     def _on_vm_change(self, what: str) -> None:
@@ -204,13 +227,16 @@ class Shell:
     # ------------------------------------------------------------------ helpers for screens
     def run(self, coro: Awaitable) -> None:
         """Run a view-model coroutine from a click handler, logging failures."""
+
         async def wrapped():
             try:
                 await coro
             except Exception:
                 log.exception("action failed")
+
         asyncio.create_task(wrapped())
 
     def snack(self, message: str) -> None:
-        self.page.show_dialog(ft.SnackBar(ft.Text(message), show_close_icon=True,
-                                          close_icon_color=ft.Colors.ON_INVERSE_SURFACE))
+        self.page.show_dialog(
+            ft.SnackBar(ft.Text(message), show_close_icon=True, close_icon_color=ft.Colors.ON_INVERSE_SURFACE)
+        )

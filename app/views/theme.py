@@ -10,11 +10,21 @@ SEED = "#1d5c8c"
 
 # Material 3 default sizes, scaled by the resident's text-size setting.
 _SIZES = {
-    "display_large": 57, "display_medium": 45, "display_small": 36,
-    "headline_large": 32, "headline_medium": 28, "headline_small": 24,
-    "title_large": 22, "title_medium": 16, "title_small": 14,
-    "label_large": 14, "label_medium": 12, "label_small": 11,
-    "body_large": 16, "body_medium": 14, "body_small": 12,
+    "display_large": 57,
+    "display_medium": 45,
+    "display_small": 36,
+    "headline_large": 32,
+    "headline_medium": 28,
+    "headline_small": 24,
+    "title_large": 22,
+    "title_medium": 16,
+    "title_small": 14,
+    "label_large": 14,
+    "label_medium": 12,
+    "label_small": 11,
+    "body_large": 16,
+    "body_medium": 14,
+    "body_small": 12,
 }
 
 # The city's icon names (core data) -> Material glyphs; colour AND icon AND name are shown.
@@ -43,7 +53,8 @@ def build_theme(scale: float) -> ft.Theme:
         font_family=FONT_FAMILY,
         text_theme=ft.TextTheme(**styles),
         navigation_bar_theme=ft.NavigationBarTheme(
-            label_text_style=ft.TextStyle(size=min(12 * scale, 14), font_family=FONT_FAMILY)),
+            label_text_style=ft.TextStyle(size=min(12 * scale, 14), font_family=FONT_FAMILY)
+        ),
     )
 
 

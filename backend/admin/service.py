@@ -14,9 +14,18 @@ from backend.security import hash_secret, new_id, new_secret, verify_secret
 SCOPES = ("announce", "alert", "admin")
 
 
-def audit(db: Session, actor: str, action: str, target: str | None = None, detail: dict | None = None) -> None:
-    db.add(AuditEntry(at=utcnow(), actor=actor[:64], action=action[:64], target=(target or None) and target[:200],
-                      detail=detail or {}))
+def audit(
+    db: Session, actor: str, action: str, target: str | None = None, detail: dict | None = None
+) -> None:
+    db.add(
+        AuditEntry(
+            at=utcnow(),
+            actor=actor[:64],
+            action=action[:64],
+            target=(target or None) and target[:200],
+            detail=detail or {},
+        )
+    )
 
 
 def create_token(db: Session, scope: str, name: str, actor: str = "cli") -> tuple[ApiToken, str]:
@@ -26,7 +35,9 @@ def create_token(db: Session, scope: str, name: str, actor: str = "cli") -> tupl
         raise ValueError("a token needs a name of 1 to 100 characters")
     tid = new_id(6)[:8]
     secret = new_secret()
-    token = ApiToken(id=tid, name=name.strip(), scope=scope, token_hash=hash_secret(secret), created_at=utcnow())
+    token = ApiToken(
+        id=tid, name=name.strip(), scope=scope, token_hash=hash_secret(secret), created_at=utcnow()
+    )
     db.add(token)
     audit(db, actor, "token.create", tid, {"scope": scope, "name": name.strip()})
     db.commit()
@@ -48,7 +59,7 @@ def check_token(db: Session, raw: str | None) -> ApiToken | None:
     if not raw or not raw.startswith("machi_"):
         verify_secret(raw, None)
         return None
-    tid, _, secret = raw[len("machi_"):].partition("_")
+    tid, _, secret = raw[len("machi_") :].partition("_")
     token = db.get(ApiToken, tid) if tid and len(tid) <= 16 else None
     ok = verify_secret(secret, token.token_hash if token else None)
     if not ok or token is None or token.revoked_at is not None:
@@ -76,8 +87,10 @@ def stats(*, db_session: Session, now: dt.datetime) -> dict:
     cities = coverage.data_coverage(now=now)
     return {
         "devices": db_session.scalar(select(func.count()).select_from(Device)) or 0,
-        "devices_with_push_token": db_session.scalar(select(func.count()).select_from(Device)
-                                                     .where(Device.push_token.is_not(None))) or 0,
+        "devices_with_push_token": db_session.scalar(
+            select(func.count()).select_from(Device).where(Device.push_token.is_not(None))
+        )
+        or 0,
         "outbox": {k: int(v) for k, v in outbox},
         "paused": {p.key: p.until.isoformat() for p in db_session.scalars(select(Pause))},
         "garbage_data": cities,

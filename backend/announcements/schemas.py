@@ -11,7 +11,9 @@ from backend.subscriptions.schemas import NewsCategory
 from core.i18n import UnknownLanguage, normalize_language
 
 Severity = Literal["Extreme", "Severe", "Moderate", "Minor"]
-Event = Literal["earthquake", "tsunami", "heavy_rain", "flood", "landslide", "typhoon", "heat", "evacuation", "other"]
+Event = Literal[
+    "earthquake", "tsunami", "heavy_rain", "flood", "landslide", "typhoon", "heat", "evacuation", "other"
+]
 assert set(Severity.__args__) == set(SEVERITIES) and set(Event.__args__) == set(EVENTS)
 
 
@@ -31,6 +33,7 @@ def _texts(limit: int):
         if "ja" not in out:
             raise ValueError("a Japanese text (ja) is required: it is the fallback for every language")
         return out
+
     return check
 
 
@@ -38,21 +41,25 @@ Title = Annotated[dict[str, str], Field(max_length=9), AfterValidator(_texts(200
 Body = Annotated[dict[str, str], Field(max_length=9), AfterValidator(_texts(1500))]
 
 
-
-
 class AnnouncementIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    city: str | None = Field(None, pattern=r"^[a-z0-9_-]{1,64}$",
-                             description="City slug; default: the only city this server has.")
+    city: str | None = Field(
+        None, pattern=r"^[a-z0-9_-]{1,64}$", description="City slug; default: the only city this server has."
+    )
     category: NewsCategory = "general"
-    title: Title = Field(description="Per language ({'ja': ..., 'en': ...}); ja is required (fallback).",
-                         examples=[{"ja": "断水のお知らせ", "en": "Water outage"}])
+    title: Title = Field(
+        description="Per language ({'ja': ..., 'en': ...}); ja is required (fallback).",
+        examples=[{"ja": "断水のお知らせ", "en": "Water outage"}],
+    )
     body: Body = Field(examples=[{"ja": "明日9時から断水します。"}])
-    areas: list[str] | None = Field(None, min_length=1, max_length=500,
-                                    description="Area ids or names; null: every device of the city.")
+    areas: list[str] | None = Field(
+        None, min_length=1, max_length=500, description="Area ids or names; null: every device of the city."
+    )
     send_at: dt.datetime | None = Field(None, description="Default: now.")
-    expires_at: dt.datetime | None = Field(None, description="Default: send_at + MACHI_ANNOUNCEMENT_TTL_HOURS.")
+    expires_at: dt.datetime | None = Field(
+        None, description="Default: send_at + MACHI_ANNOUNCEMENT_TTL_HOURS."
+    )
 
     _a = field_validator("send_at", "expires_at")(aware_utc)
 
@@ -62,19 +69,26 @@ class AlertIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    city: str | None = Field(None, pattern=r"^[a-z0-9_-]{1,64}$",
-                             description="City slug; default: the only city this server has.")
+    city: str | None = Field(
+        None, pattern=r"^[a-z0-9_-]{1,64}$", description="City slug; default: the only city this server has."
+    )
     severity: Severity
     event: Event
     headline: Title = Field(examples=[{"ja": "大雨警報が発表されました"}])
     description: Body | None = Field(None, examples=[{"ja": "川に近づかないでください。"}])
     areas: list[str] | None = Field(None, min_length=1, max_length=500)
-    expires: dt.datetime = Field(description="When the alert stops being relevant (undelivered copies are dropped).")
+    expires: dt.datetime = Field(
+        description="When the alert stops being relevant (undelivered copies are dropped)."
+    )
     level: Literal[3, 4, 5] | None = Field(
-        None, description="Evacuation information (event evacuation): 3 高齢者等避難, 4 避難指示, 5 緊急安全確保; "
-                          "its texts come from translated templates in every language.")
+        None,
+        description="Evacuation information (event evacuation): 3 高齢者等避難, 4 避難指示, 5 緊急安全確保; "
+        "its texts come from translated templates in every language.",
+    )
     drill: bool = Field(False, description="A drill: shown as 訓練 by every front end (needs level).")
-    lift: bool = Field(False, description="Lift the city's evacuation information of this level (needs level).")
+    lift: bool = Field(
+        False, description="Lift the city's evacuation information of this level (needs level)."
+    )
 
     _a = field_validator("expires")(aware_utc)
 

@@ -31,8 +31,12 @@ def city_slug(slug: str | None) -> str:
         return city_or_422(slug).slug
     known = installed_cities()
     if len(known) != 1:
-        raise ApiError(422, "city_required", f"name the city: this server has {len(known)} cities "
-                                             f"({', '.join(known) or 'none'})", "city")
+        raise ApiError(
+            422,
+            "city_required",
+            f"name the city: this server has {len(known)} cities ({', '.join(known) or 'none'})",
+            "city",
+        )
     return known[0]
 
 
@@ -53,9 +57,19 @@ def _targets(db: Session, ann: Announcement):
     d, s = Device.__table__, GarbageSubscription.__table__
     # A device's city is that of its garbage subscription: an announcement (or alert) reaches the
     # devices of its own city only, or of some of its areas.
-    q = (select(d.c.id, d.c.locale, d.c.timezone, d.c.quiet_start, d.c.quiet_end, d.c.news_categories,
-                d.c.disaster_alerts)
-         .join(s, s.c.device_id == d.c.id).where(s.c.city == ann.city))
+    q = (
+        select(
+            d.c.id,
+            d.c.locale,
+            d.c.timezone,
+            d.c.quiet_start,
+            d.c.quiet_end,
+            d.c.news_categories,
+            d.c.disaster_alerts,
+        )
+        .join(s, s.c.device_id == d.c.id)
+        .where(s.c.city == ann.city)
+    )
     if ann.areas is not None:
         q = q.where(s.c.area_id.in_(ann.areas))
     for r in db.execute(q):
@@ -71,8 +85,11 @@ def fan_out(db: Session, ann: Announcement, now: dt.datetime) -> int:
     key = f"{'alert' if ann.kind == 'alert' else 'announce'}:{ann.id}"
     for r in _targets(db, ann):
         if r.locale not in texts:
-            texts[r.locale] = (messages.alert(r.locale, ann.severity, ann.event, ann.title, ann.body)
-                               if ann.kind == "alert" else messages.announcement(r.locale, ann.title, ann.body))
+            texts[r.locale] = (
+                messages.alert(r.locale, ann.severity, ann.event, ann.title, ann.body)
+                if ann.kind == "alert"
+                else messages.announcement(r.locale, ann.title, ann.body)
+            )
         title, body = texts[r.locale]
         send = ann.send_at
         if ann.kind != "alert" and r.quiet_start and r.quiet_end:  # alerts ignore quiet hours
@@ -85,8 +102,20 @@ def fan_out(db: Session, ann: Announcement, now: dt.datetime) -> int:
             data.update(severity=ann.severity, event=ann.event)
         else:
             data["category"] = ann.category
-        rows.append(outbox_row(r.id, key, ann.kind, title, body, data, send, ann.expires_at, now,
-                               priority=1 if ann.kind == "alert" else 0))
+        rows.append(
+            outbox_row(
+                r.id,
+                key,
+                ann.kind,
+                title,
+                body,
+                data,
+                send,
+                ann.expires_at,
+                now,
+                priority=1 if ann.kind == "alert" else 0,
+            )
+        )
     insert_rows(db.connection(), rows)
     return len(rows)
 
@@ -98,14 +127,34 @@ def create_announcement(db: Session, settings: Settings, data: AnnouncementIn, a
     if expires <= send or expires <= now:
         raise ApiError(422, "invalid", "expires_at must be after send_at and in the future", "expires_at")
     city = city_slug(data.city)
-    ann = Announcement(kind="announcement", city=city, category=data.category,
-                       title=data.title, body=data.body, areas=_areas(city, data.areas), send_at=send,
-                       expires_at=expires, created_at=now, created_by=actor[:64], devices=0)
+    ann = Announcement(
+        kind="announcement",
+        city=city,
+        category=data.category,
+        title=data.title,
+        body=data.body,
+        areas=_areas(city, data.areas),
+        send_at=send,
+        expires_at=expires,
+        created_at=now,
+        created_by=actor[:64],
+        devices=0,
+    )
     db.add(ann)
     db.flush()
     ann.devices = fan_out(db, ann, now)
-    audit(db, actor, "announcement.create", str(ann.id),
-          {"category": ann.category, "areas": ann.areas, "devices": ann.devices, "languages": sorted(data.title)})
+    audit(
+        db,
+        actor,
+        "announcement.create",
+        str(ann.id),
+        {
+            "category": ann.category,
+            "areas": ann.areas,
+            "devices": ann.devices,
+            "languages": sorted(data.title),
+        },
+    )
     db.commit()
     return ann
 
@@ -120,31 +169,76 @@ def create_alert(db: Session, data: AlertIn, actor: str) -> Announcement:
     if data.level is not None:  # evacuation information: the disaster-alert path (backend/alerts)
         from backend.alerts.service import issue_evacuation
 
-        alert = issue_evacuation(db_session=db, city=city, level=data.level, areas=_areas(city, data.areas),
-                                 expires=data.expires, drill=data.drill, actor=actor, lifted=data.lift, now=now)
-        ann = Announcement(kind="alert", city=city, severity=alert.severity, event="evacuation",
-                           areas=alert.areas, send_at=now, expires_at=data.expires, created_at=now,
-                           created_by=actor[:64], devices=alert.devices, title=alert.headline,
-                           body=alert.instruction)  # listed for staff; pushed by issue_evacuation
+        alert = issue_evacuation(
+            db_session=db,
+            city=city,
+            level=data.level,
+            areas=_areas(city, data.areas),
+            expires=data.expires,
+            drill=data.drill,
+            actor=actor,
+            lifted=data.lift,
+            now=now,
+        )
+        ann = Announcement(
+            kind="alert",
+            city=city,
+            severity=alert.severity,
+            event="evacuation",
+            areas=alert.areas,
+            send_at=now,
+            expires_at=data.expires,
+            created_at=now,
+            created_by=actor[:64],
+            devices=alert.devices,
+            title=alert.headline,
+            body=alert.instruction,
+        )  # listed for staff; pushed by issue_evacuation
         db.add(ann)
         db.commit()
         return ann
-    ann = Announcement(kind="alert", city=city, severity=data.severity, event=data.event,
-                       title=data.headline, body=data.description or {}, areas=_areas(city, data.areas),
-                       send_at=now, expires_at=data.expires, created_at=now, created_by=actor[:64], devices=0)
+    ann = Announcement(
+        kind="alert",
+        city=city,
+        severity=data.severity,
+        event=data.event,
+        title=data.headline,
+        body=data.description or {},
+        areas=_areas(city, data.areas),
+        send_at=now,
+        expires_at=data.expires,
+        created_at=now,
+        created_by=actor[:64],
+        devices=0,
+    )
     db.add(ann)
     db.flush()
     ann.devices = fan_out(db, ann, now)
-    audit(db, actor, "alert.create", str(ann.id),
-          {"severity": ann.severity, "event": ann.event, "areas": ann.areas, "devices": ann.devices})
+    audit(
+        db,
+        actor,
+        "alert.create",
+        str(ann.id),
+        {"severity": ann.severity, "event": ann.event, "areas": ann.areas, "devices": ann.devices},
+    )
     db.commit()
     return ann
 
 
 def out(a: Announcement) -> AnnouncementOut:
-    return AnnouncementOut(id=str(a.id), kind=a.kind, city=a.city, category=a.category, severity=a.severity,
-                           event=a.event, areas=a.areas, send_at=a.send_at, expires_at=a.expires_at,
-                           created_at=a.created_at, devices=a.devices)
+    return AnnouncementOut(
+        id=str(a.id),
+        kind=a.kind,
+        city=a.city,
+        category=a.category,
+        severity=a.severity,
+        event=a.event,
+        areas=a.areas,
+        send_at=a.send_at,
+        expires_at=a.expires_at,
+        created_at=a.created_at,
+        devices=a.devices,
+    )
 
 
 def recent(db: Session, limit: int = 50) -> list[Announcement]:

@@ -14,23 +14,35 @@ router = APIRouter(prefix="/v1/devices", tags=["devices"])
 AUTH = responses(401, 404, 413, 422, 429)
 
 
-@router.post("", status_code=201, response_model=DeviceCreated, responses=responses(400, 413, 422, 429),
-             summary="Register a device")
+@router.post(
+    "",
+    status_code=201,
+    response_model=DeviceCreated,
+    responses=responses(400, 413, 422, 429),
+    summary="Register a device",
+)
 def register(data: DeviceIn, request: Request, db: DB) -> DeviceCreated:
     request.app.state.register_limiter.check(client_ip(request), "device registrations from this address")
     device, secret = service.register(db, data, NEWS_CATEGORIES)
     return DeviceCreated(id=device.id, secret=secret)
 
 
-@router.get("/{device_id}", response_model=DeviceOut, responses=AUTH, summary="The device as the server knows it")
+@router.get(
+    "/{device_id}", response_model=DeviceOut, responses=AUTH, summary="The device as the server knows it"
+)
 def get_device(device: AuthedDevice) -> DeviceOut:
     return service.out(device)
 
 
-@router.patch("/{device_id}", response_model=DeviceOut, responses=AUTH,
-              summary="Change the token, language, time zone or app version")
-def patch_device(patch: DevicePatch, device: AuthedDevice, db: DB,
-                 settings: Settings = Depends(get_settings)) -> DeviceOut:
+@router.patch(
+    "/{device_id}",
+    response_model=DeviceOut,
+    responses=AUTH,
+    summary="Change the token, language, time zone or app version",
+)
+def patch_device(
+    patch: DevicePatch, device: AuthedDevice, db: DB, settings: Settings = Depends(get_settings)
+) -> DeviceOut:
     fields = patch.model_dump(exclude_unset=True)
     replan = False
     if "push_token" in fields:
@@ -55,8 +67,13 @@ def put_token(data: TokenIn, device: AuthedDevice, db: DB) -> DeviceOut:
     return service.out(device)
 
 
-@router.delete("/{device_id}", status_code=204, responses=AUTH, response_class=Response,
-               summary="Unregister: delete the device and everything stored for it")
+@router.delete(
+    "/{device_id}",
+    status_code=204,
+    responses=AUTH,
+    response_class=Response,
+    summary="Unregister: delete the device and everything stored for it",
+)
 def unregister(device: AuthedDevice, db: DB) -> Response:
     service.unregister(db, device)
     return Response(status_code=204)

@@ -37,13 +37,22 @@ class DeviceIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    push_token: str | None = Field(None, max_length=4096, pattern=TOKEN_PATTERN,
-                                   description="FCM registration token or Firebase installation id (FID); "
-                                               "null for inbox-only clients (web, desktop).")
+    push_token: str | None = Field(
+        None,
+        max_length=4096,
+        pattern=TOKEN_PATTERN,
+        description="FCM registration token or Firebase installation id (FID); "
+        "null for inbox-only clients (web, desktop).",
+    )
     platform: Platform
-    locale: str = Field(max_length=35, description="Language tag: ja, ja@easy, en, pt-BR, vi, tl, zh-Hans, ko, es.",
-                        examples=["ja", "pt-BR", "vi"])
-    timezone: str = Field(max_length=64, description="IANA time zone, e.g. Asia/Tokyo.", examples=["Asia/Tokyo"])
+    locale: str = Field(
+        max_length=35,
+        description="Language tag: ja, ja@easy, en, pt-BR, vi, tl, zh-Hans, ko, es.",
+        examples=["ja", "pt-BR", "vi"],
+    )
+    timezone: str = Field(
+        max_length=64, description="IANA time zone, e.g. Asia/Tokyo.", examples=["Asia/Tokyo"]
+    )
     app_version: str = Field(max_length=32, pattern=r"^[0-9A-Za-z.+_-]{1,32}$")
 
     _locale = field_validator("locale")(check_locale)
@@ -75,8 +84,11 @@ class DevicePatch(BaseModel):
 
 
 class TokenIn(BaseModel):
-    push_token: str | None = Field(max_length=4096, pattern=TOKEN_PATTERN,
-                                   description="The refreshed FCM token / FID; null to stop push (inbox only).")
+    push_token: str | None = Field(
+        max_length=4096,
+        pattern=TOKEN_PATTERN,
+        description="The refreshed FCM token / FID; null to stop push (inbox only).",
+    )
 
 
 class DeviceOut(BaseModel):

@@ -12,24 +12,36 @@ from backend.settings import Settings
 router = APIRouter(tags=["reminders"])
 
 
-@router.put("/v1/devices/{device_id}/reminders", response_model=AppRemindersOut,
-            responses=responses(401, 404, 413, 422, 429),
-            summary="Replace the device's app-owned reminders (atomically)")
-def put_reminders(device: AuthedDevice, db: DB,
-                  items: list[AppReminderIn] = Body(max_length=MAX_REMINDERS),
-                  settings: Settings = Depends(get_settings)) -> AppRemindersOut:
+@router.put(
+    "/v1/devices/{device_id}/reminders",
+    response_model=AppRemindersOut,
+    responses=responses(401, 404, 413, 422, 429),
+    summary="Replace the device's app-owned reminders (atomically)",
+)
+def put_reminders(
+    device: AuthedDevice,
+    db: DB,
+    items: list[AppReminderIn] = Body(max_length=MAX_REMINDERS),
+    settings: Settings = Depends(get_settings),
+) -> AppRemindersOut:
     service.replace(db, device, items)
     db.commit()
     planner.plan_device(db, settings, device.id)
     return service.listing(db, device)
 
 
-@router.get("/v1/devices/{device_id}/reminders", response_model=AppRemindersOut,
-            responses=responses(401, 404, 422, 429), summary="The device's app-owned reminders")
+@router.get(
+    "/v1/devices/{device_id}/reminders",
+    response_model=AppRemindersOut,
+    responses=responses(401, 404, 422, 429),
+    summary="The device's app-owned reminders",
+)
 def get_reminders(device: AuthedDevice, db: DB) -> AppRemindersOut:
     return service.listing(db, device)
 
 
-@router.get("/v1/reminder-templates", response_model=list[TemplateOut], summary="Templates and their parameters")
+@router.get(
+    "/v1/reminder-templates", response_model=list[TemplateOut], summary="Templates and their parameters"
+)
 def get_templates() -> list[TemplateOut]:
     return [TemplateOut(**d) for d in templates.describe()]

@@ -63,8 +63,11 @@ class Param:
 
 TEMPLATES: dict[str, dict[str, Param]] = {
     "vaccination_due": {"vaccine": Param("code", values=tuple(VACCINES)), "dose": Param("int", maximum=6)},
-    "tax_due": {"tax": Param("code", values=tuple(TAXES)), "due_date": Param("date"),
-                "installment": Param("int", required=False, maximum=12)},
+    "tax_due": {
+        "tax": Param("code", values=tuple(TAXES)),
+        "due_date": Param("date"),
+        "installment": Param("int", required=False, maximum=12),
+    },
 }
 
 
@@ -81,8 +84,10 @@ def validate(template: str, params: dict) -> dict[str, str | int]:
         raise TemplateError("template", f"unknown template {template!r}; known: {', '.join(TEMPLATES)}")
     unknown = [k for k in params if k not in spec]
     if unknown:
-        raise TemplateError(f"params.{unknown[0]}", f"template {template!r} takes no parameter {unknown[0]!r} "
-                                                    f"(allowed: {', '.join(spec)})")
+        raise TemplateError(
+            f"params.{unknown[0]}",
+            f"template {template!r} takes no parameter {unknown[0]!r} (allowed: {', '.join(spec)})",
+        )
     out: dict[str, str | int] = {}
     for name, p in spec.items():
         if name not in params or params[name] is None:
@@ -112,16 +117,25 @@ def render(template: str, params: dict, lang: str) -> tuple[str, str]:
     if template == "vaccination_due":
         code = params["vaccine"]
         vaccine = t(VACCINES[code])
-        return (t("Vaccination reminder"),
-                t("{vaccine}, dose {dose}: the recommended period is starting. Please book an appointment.",
-                  vaccine=vaccine, dose=params["dose"]))
+        return (
+            t("Vaccination reminder"),
+            t(
+                "{vaccine}, dose {dose}: the recommended period is starting. Please book an appointment.",
+                vaccine=vaccine,
+                dose=params["dose"],
+            ),
+        )
     if template == "tax_due":
         code, due = params["tax"], params["due_date"]
         tax = t(TAXES[code])
         day = t.day(dt.date.fromisoformat(due))
         if params.get("installment"):
-            body = t("{tax}, installment {installment}: the payment is due on {date}.",
-                     tax=tax, installment=params["installment"], date=day)
+            body = t(
+                "{tax}, installment {installment}: the payment is due on {date}.",
+                tax=tax,
+                installment=params["installment"],
+                date=day,
+            )
         else:
             body = t("{tax}: the payment is due on {date}.", tax=tax, date=day)
         return t("Tax payment reminder"), body
@@ -129,8 +143,18 @@ def render(template: str, params: dict, lang: str) -> tuple[str, str]:
 
 
 def describe() -> list[dict]:
-    return [{"id": name, "params": {k: {"type": p.kind, "required": p.required,
-                                        **({"values": list(p.values)} if p.values else {}),
-                                        **({"minimum": p.minimum, "maximum": p.maximum} if p.kind == "int" else {})}
-                                    for k, p in spec.items()}}
-            for name, spec in TEMPLATES.items()]
+    return [
+        {
+            "id": name,
+            "params": {
+                k: {
+                    "type": p.kind,
+                    "required": p.required,
+                    **({"values": list(p.values)} if p.values else {}),
+                    **({"minimum": p.minimum, "maximum": p.maximum} if p.kind == "int" else {}),
+                }
+                for k, p in spec.items()
+            },
+        }
+        for name, spec in TEMPLATES.items()
+    ]

@@ -30,8 +30,15 @@ import httpx
 from playwright.sync_api import expect, sync_playwright
 
 REPO = Path(__file__).resolve().parents[2]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
 
 
 def free_port() -> int:
@@ -83,9 +90,23 @@ def main() -> int:
     tmp = tempfile.mkdtemp()
     env = dict(os.environ, MACHI_TODAY="2014-05-08", FLET_FORCE_WEB_SERVER="1", MACHI_DATA_DIR=tmp)
     spawn = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "app", "--web", "--port", str(port),
-                             "--api", f"http://127.0.0.1:{free_port()}"], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cli.main",
+            "app",
+            "--web",
+            "--port",
+            str(port),
+            "--api",
+            f"http://127.0.0.1:{free_port()}",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         while True:
@@ -99,7 +120,9 @@ def main() -> int:
         init = f"window.localStorage.setItem('flutter.machi.settings', {json.dumps(json.dumps(json.dumps(settings)))});"
         loads, months, first_frames = [], [], []
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=os.environ.get("MACHI_CHROMIUM", "/usr/bin/chromium"), args=ARGS)
+            browser = p.chromium.launch(
+                executable_path=os.environ.get("MACHI_CHROMIUM", "/usr/bin/chromium"), args=ARGS
+            )
             for _ in range(args.runs):
                 ctx = browser.new_context(viewport={"width": 412, "height": 2000}, locale="ja-JP")
                 ctx.add_init_script(init)
@@ -113,14 +136,22 @@ def main() -> int:
                 loads.append(time.perf_counter() - t0)
                 page.get_by_role("tab", name=t("Garbage")).click()
                 month = dt.date(2014, 5, 1)
-                expect(page.get_by_role("heading", name=t.month(month), exact=True)).to_be_visible(timeout=60000)
+                expect(page.get_by_role("heading", name=t.month(month), exact=True)).to_be_visible(
+                    timeout=60000
+                )
                 for _ in range(3):
                     month = (month + dt.timedelta(days=32)).replace(day=1)
-                    day = dt.date.fromisoformat(service.calendar(city, area, month, month + dt.timedelta(days=27), "ja")[0]["date"])
-                    names = t.join([c["name"] for c in service.calendar(city, area, day, day, "ja")[0]["categories"]])
+                    day = dt.date.fromisoformat(
+                        service.calendar(city, area, month, month + dt.timedelta(days=27), "ja")[0]["date"]
+                    )
+                    names = t.join(
+                        [c["name"] for c in service.calendar(city, area, day, day, "ja")[0]["categories"]]
+                    )
                     t1 = time.perf_counter()
                     page.get_by_role("button", name=t("Next month"), exact=True).click()
-                    expect(page.get_by_role("button", name=f"{t.day(day)}: {names}", exact=True)).to_be_visible(timeout=60000)
+                    expect(
+                        page.get_by_role("button", name=f"{t.day(day)}: {names}", exact=True)
+                    ).to_be_visible(timeout=60000)
                     months.append(time.perf_counter() - t1)
                 ctx.close()
             browser.close()

@@ -40,8 +40,10 @@ def bench_calendar(repeats: int = 5) -> None:
         t0 = time.perf_counter()
         total = sum(len(cal.collections(g, a, start, end)) for a in g.areas)
         times.append(time.perf_counter() - t0)
-    console.print(f"calendar: {len(g.areas)} areas, FY2014, {total} collection days: "
-                  f"best {min(times):.3f} s, median {statistics.median(times):.3f} s (goal < 0.5 s)")
+    console.print(
+        f"calendar: {len(g.areas)} areas, FY2014, {total} collection days: "
+        f"best {min(times):.3f} s, median {statistics.median(times):.3f} s (goal < 0.5 s)"
+    )
 
 
 def bench_search(queries: int = 2000, stemmed: bool = False) -> None:
@@ -66,7 +68,7 @@ def bench_search(queries: int = 2000, stemmed: bool = False) -> None:
             pool.append(rng.choice(["petto", "pettobotoru", "reizouko", "terebi", "denchi", "kasa", "futon"]))
         elif kind == 3:  # a typo: one character dropped
             i = rng.randrange(len(reading))
-            pool.append(reading[:i] + reading[i + 1:])
+            pool.append(reading[:i] + reading[i + 1 :])
         elif kind == 4:
             pool.append(rng.choice(["zzz", "テレビ台", "ﾍﾟｯﾄﾎﾞﾄﾙ", "ＰＥＴ", "牛乳パック"]))
         else:  # words of a (stand-in) translated name, the last one cut as if being typed
@@ -83,9 +85,11 @@ def bench_search(queries: int = 2000, stemmed: bool = False) -> None:
     def p(f: float) -> float:
         return times[min(len(times) - 1, int(f * len(times)))]
 
-    console.print(f"search ({what}): {len(g.items)} items, index built in {build:.2f} s; {queries} queries: "
-                  f"p50 {p(0.50):.2f} ms, p90 {p(0.90):.2f} ms, p99 {p(0.99):.2f} ms, max {times[-1]:.2f} ms "
-                  f"(goal p99 < 5 ms)")
+    console.print(
+        f"search ({what}): {len(g.items)} items, index built in {build:.2f} s; {queries} queries: "
+        f"p50 {p(0.50):.2f} ms, p90 {p(0.90):.2f} ms, p99 {p(0.99):.2f} ms, max {times[-1]:.2f} ms "
+        f"(goal p99 < 5 ms)"
+    )
 
 
 if __name__ == "__main__":

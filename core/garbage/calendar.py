@@ -40,7 +40,6 @@ def is_holiday(day: dt.date) -> bool:
     return day in _jp_holidays(day.year)
 
 
-
 @dataclass(frozen=True)
 class Collection:
     date: dt.date
@@ -76,7 +75,9 @@ def category_collections(
             if category.on_closure == "skip":
                 target = None
             else:
-                target = _next_service_day(city, closures.end_of(day), closures, category.on_holiday != "collect")
+                target = _next_service_day(
+                    city, closures.end_of(day), closures, category.on_holiday != "collect"
+                )
         elif category.on_holiday != "collect" and is_holiday(day):
             if category.on_holiday == "skip":
                 target = None
@@ -87,7 +88,9 @@ def category_collections(
     return sorted(out.values(), key=lambda c: c.date)
 
 
-def collections(city: CityGarbage, area: Area, start: dt.date, end: dt.date) -> dict[dt.date, list[Collection]]:
+def collections(
+    city: CityGarbage, area: Area, start: dt.date, end: dt.date
+) -> dict[dt.date, list[Collection]]:
     """Days with at least one collection in [start, end] -> collections, in date order.
 
     Categories keep the city's order within a day.

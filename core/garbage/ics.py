@@ -85,18 +85,30 @@ def area_calendar(
         lines = [t("Put out by {time}.", time=deadline.strftime("%H:%M"))]
         for c in collections:
             if c.moved_from:
-                lines.append(t("{category}: moved from {day}.", category=category_name(city, c.category, t.lang),
-                               day=t.day(c.moved_from)))
+                lines.append(
+                    t(
+                        "{category}: moved from {day}.",
+                        category=category_name(city, c.category, t.lang),
+                        day=t.day(c.moved_from),
+                    )
+                )
         event.add("description", "\n".join(lines))
         event.add("categories", [c.category.id for c in collections])
         event.add("transp", "TRANSPARENT")
         if reminder:
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
-            alarm.add("description", t("Tomorrow: {categories}", categories=t.join(names))
-                      if reminder.day_offset == -1 else t("Garbage day: {categories}", categories=t.join(names)))
-            alarm.add("trigger", dt.datetime.combine(day + dt.timedelta(days=reminder.day_offset), reminder.time, tz)
-                      - event.DTSTART)
+            alarm.add(
+                "description",
+                t("Tomorrow: {categories}", categories=t.join(names))
+                if reminder.day_offset == -1
+                else t("Garbage day: {categories}", categories=t.join(names)),
+            )
+            alarm.add(
+                "trigger",
+                dt.datetime.combine(day + dt.timedelta(days=reminder.day_offset), reminder.time, tz)
+                - event.DTSTART,
+            )
             event.add_component(alarm)
         calendar.add_component(event)
     calendar.add_missing_timezones()

@@ -82,7 +82,9 @@ class Hit:
 
 
 class SearchIndex:
-    def __init__(self, items: list[Item], translated_names: dict[str, str] | None = None, lang: str | None = None):
+    def __init__(
+        self, items: list[Item], translated_names: dict[str, str] | None = None, lang: str | None = None
+    ):
         self.items = items
         self._stemmer = stemmer_for(lang)
         self._stem_keys: list[tuple[tuple[str, ...], int]] = []  # (stems of a translated name, item)

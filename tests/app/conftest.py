@@ -51,6 +51,11 @@ def closed_port_url() -> str:
 def make_vm(repo, store=None, transport=None, base_url=None, today=TODAY) -> AppViewModel:
     config = AppConfig(api_url=base_url or "http://testserver", today=today, poll_seconds=1)
     client = BackendClient(config.api_url, transport=transport, timeout=2)
-    return AppViewModel(config, SettingsRepository(store or MemoryStore()), client,
-                        InboxNotificationService(client, "web"), repo, Clock(repo.city.timezone, today))
-
+    return AppViewModel(
+        config,
+        SettingsRepository(store or MemoryStore()),
+        client,
+        InboxNotificationService(client, "web"),
+        repo,
+        Clock(repo.city.timezone, today),
+    )

@@ -18,8 +18,12 @@ def test_the_font_subset_covers_the_catalogs_and_city_data():
     cmap = ttlib.TTFont(REPO / "assets" / FONT_FILE).getBestCmap()
     files = [*REPO.glob("locales/*/LC_MESSAGES/machi.po"), *REPO.glob("assets/cities/**/*.json")]
     assert len(files) > 9
-    missing = {ch: f.relative_to(REPO).as_posix() for f in files for ch in f.read_text("utf-8")
-               if ord(ch) > 32 and ch.isprintable() and ord(ch) not in cmap}
+    missing = {
+        ch: f.relative_to(REPO).as_posix()
+        for f in files
+        for ch in f.read_text("utf-8")
+        if ord(ch) > 32 and ch.isprintable() and ord(ch) not in cmap
+    }
     assert not missing, f"rebuild with `python -m app.tools.build_font`; missing: {missing}"
     for text in ("燃えるごみ", "설정", "垃圾", "Tiếng Việt", "português"):
         assert all(ord(ch) in cmap for ch in text.replace(" ", ""))

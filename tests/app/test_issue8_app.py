@@ -39,11 +39,18 @@ async def vm_in(repo, lang: str, area=None, today=dt.date(2014, 5, 8)):
 
 # ----------------------------------------------------------------------------- point 12: readings
 
+
 @pytest.mark.asyncio
-@pytest.mark.parametrize("lang, label", [
-    ("ja", "旭ヶ丘"), ("ja@easy", "旭ヶ丘(あさひがおか)"), ("en", "旭ヶ丘 (Asahigaoka)"),
-    ("pt_BR", "旭ヶ丘 (Asahigaoka)"), ("ko", "旭ヶ丘 (Asahigaoka)"),
-])
+@pytest.mark.parametrize(
+    "lang, label",
+    [
+        ("ja", "旭ヶ丘"),
+        ("ja@easy", "旭ヶ丘(あさひがおか)"),
+        ("en", "旭ヶ丘 (Asahigaoka)"),
+        ("pt_BR", "旭ヶ丘 (Asahigaoka)"),
+        ("ko", "旭ヶ丘 (Asahigaoka)"),
+    ],
+)
 async def test_the_area_shows_its_reading_to_readers_of_other_languages(repo, area, lang, label):
     vm = await vm_in(repo, lang, area)
     assert vm.area_label() == label
@@ -57,6 +64,7 @@ async def test_the_area_shows_its_reading_to_readers_of_other_languages(repo, ar
 
 # ----------------------------------------------------------------------------- point 16: no city in app/
 
+
 @pytest.mark.asyncio
 async def test_the_greeting_names_the_city_from_its_data(repo):
     vm = await vm_in(repo, "en")
@@ -69,16 +77,22 @@ async def test_the_greeting_names_the_city_from_its_data(repo):
 
 
 def test_no_city_is_named_in_app_code():
-    hits = [f"{p.relative_to(REPO_ROOT)}:{n}" for p in (REPO_ROOT / "app").rglob("*.py")
-            for n, line in enumerate(p.read_text("utf-8").splitlines(), 1) if re.search(r"matsusaka|松阪", line, re.I)]
+    hits = [
+        f"{p.relative_to(REPO_ROOT)}:{n}"
+        for p in (REPO_ROOT / "app").rglob("*.py")
+        for n, line in enumerate(p.read_text("utf-8").splitlines(), 1)
+        if re.search(r"matsusaka|松阪", line, re.I)
+    ]
     assert hits == []
 
 
 # ----------------------------------------------------------------------------- point 19: one time format
 
+
 @pytest.mark.asyncio
-@pytest.mark.parametrize("lang, shown", [("en", "7:00\u202fPM"), ("ja", "19:00"), ("ko", "오후 7:00"),
-                                         ("pt_BR", "19:00")])
+@pytest.mark.parametrize(
+    "lang, shown", [("en", "7:00\u202fPM"), ("ja", "19:00"), ("ko", "오후 7:00"), ("pt_BR", "19:00")]
+)
 async def test_one_time_format_per_language_and_the_input_accepts_it(repo, area, lang, shown):
     vm = await vm_in(repo, lang, area)
     vm.settings.reminder, vm.settings.reminder_time = "day_before", "19:00"
@@ -93,18 +107,31 @@ async def test_one_time_format_per_language_and_the_input_accepts_it(repo, area,
     assert await ob.finish() and vm.settings.reminder_time == "06:45"
 
 
-@pytest.mark.parametrize("lang, text, expected", [
-    ("en", "7:30 PM", dt.time(19, 30)), ("en", "7:30 am", dt.time(7, 30)), ("en", "12:00 AM", dt.time(0, 0)),
-    ("en", "19:30", dt.time(19, 30)), ("ko", "오후 7:30", dt.time(19, 30)), ("ko", "오전 7:30", dt.time(7, 30)),
-    ("ja", "午後7:30", dt.time(19, 30)), ("ja", "１９：３０", dt.time(19, 30)), ("es", "7:30 p. m.", dt.time(19, 30)),
-    ("en", "25:00", None), ("en", "13:00 PM", None), ("en", "7:30 xyz", None), ("en", "", None),
-    ("en", "2014-05-08", None),
-])
+@pytest.mark.parametrize(
+    "lang, text, expected",
+    [
+        ("en", "7:30 PM", dt.time(19, 30)),
+        ("en", "7:30 am", dt.time(7, 30)),
+        ("en", "12:00 AM", dt.time(0, 0)),
+        ("en", "19:30", dt.time(19, 30)),
+        ("ko", "오후 7:30", dt.time(19, 30)),
+        ("ko", "오전 7:30", dt.time(7, 30)),
+        ("ja", "午後7:30", dt.time(19, 30)),
+        ("ja", "１９：３０", dt.time(19, 30)),
+        ("es", "7:30 p. m.", dt.time(19, 30)),
+        ("en", "25:00", None),
+        ("en", "13:00 PM", None),
+        ("en", "7:30 xyz", None),
+        ("en", "", None),
+        ("en", "2014-05-08", None),
+    ],
+)
 def test_times_are_read_as_each_language_writes_them(lang, text, expected):
     assert Translator(lang).parse_time(text) == expected
 
 
 # ----------------------------------------------------------------------------- point 9: not confirmed
+
 
 @pytest.mark.asyncio
 async def test_days_outside_the_data_period_are_not_confirmed(repo, area):
@@ -119,7 +146,9 @@ async def test_days_outside_the_data_period_are_not_confirmed(repo, area):
     assert not oct_2.confirmed and oct_2.chips and oct_2.label.endswith("(not confirmed)")
     # item details: the next collection after the data ends is computed but not confirmed
     vm.clock.override = dt.date(2014, 10, 2)
-    detail = SearchViewModel(vm).detail(next(i.name for i in repo.city.garbage.items if i.category == "burnable"))
+    detail = SearchViewModel(vm).detail(
+        next(i.name for i in repo.city.garbage.items if i.category == "burnable")
+    )
     assert detail.next_text.endswith("(not confirmed)")
 
 
@@ -127,8 +156,10 @@ async def test_days_outside_the_data_period_are_not_confirmed(repo, area):
 async def test_a_category_without_a_date_says_why(repo, area):
     vm = await vm_in(repo, "en", area, today=dt.date(2015, 1, 15))
     texts = {n.chip.id: n.text for n in GarbageViewModel(vm).next_dates()}
-    assert texts["recyclable"] == vm.t("No date: the city's data ends on {end}; check the city's latest calendar.",
-                                       end=vm.t.long_day(dt.date(2014, 9, 30)))
+    assert texts["recyclable"] == vm.t(
+        "No date: the city's data ends on {end}; check the city's latest calendar.",
+        end=vm.t.long_day(dt.date(2014, 9, 30)),
+    )
     assert texts["burnable"].endswith("(not confirmed)")
 
 
@@ -137,11 +168,14 @@ async def test_an_unreadable_schedule_is_told_not_hidden(repo, area):
     broken = dataclasses.replace(area, unreadable={"bottles": "area_days.csv:12:6: unknown weekday 'X'"})
     other = copy.copy(repo)
     other.city = copy.copy(repo.city)
-    other.city.garbage = dataclasses.replace(repo.city.garbage, areas=[
-        broken if a.id == area.id else a for a in repo.city.garbage.areas])
+    other.city.garbage = dataclasses.replace(
+        repo.city.garbage, areas=[broken if a.id == area.id else a for a in repo.city.garbage.areas]
+    )
     vm = await vm_in(other, "en", broken)
-    message = vm.t("The schedule of {category} could not be read; check the city's website.",
-                   category=other.category_name("bottles", "en"))
+    message = vm.t(
+        "The schedule of {category} could not be read; check the city's website.",
+        category=other.category_name("bottles", "en"),
+    )
     assert vm.home_feed().unreadable == [message]
     g = GarbageViewModel(vm)
     assert g.unreadable_notes() == [message]
@@ -151,6 +185,7 @@ async def test_an_unreadable_schedule_is_told_not_hidden(repo, area):
 
 
 # ----------------------------------------------------------------------------- point 19: weekdays, easy dates
+
 
 @pytest.mark.asyncio
 async def test_weekday_headers_turn_narrow_when_space_is_short(repo, area):
@@ -171,10 +206,14 @@ def test_easy_japanese_dates_carry_readings():
 
 # ----------------------------------------------------------------------------- point 22: once
 
+
 def test_n_and_the_language_fallback_live_once():
     sources = [p for d in ("app", "core") for p in (REPO_ROOT / d).rglob("*.py")]
-    defs = [p.relative_to(REPO_ROOT).as_posix() for p in sources
-            if re.search(r"^def (N_|first_language|pick|language_from_locales)\(", p.read_text("utf-8"), re.M)]
+    defs = [
+        p.relative_to(REPO_ROOT).as_posix()
+        for p in sources
+        if re.search(r"^def (N_|first_language|pick|language_from_locales)\(", p.read_text("utf-8"), re.M)
+    ]
     assert defs == ["core/i18n.py"]
 
 

@@ -26,6 +26,7 @@ AREA = service.find_area(CITY, "旭ヶ丘")
 
 # ----------------------------------------------------------------------------- settings and config
 
+
 @pytest.mark.asyncio
 async def test_settings_round_trip_and_bad_fields_fall_back_alone():
     store = MemoryStore()
@@ -53,18 +54,30 @@ def test_config_from_env_names_the_bad_variable():
         AppConfig.from_env({"MACHI_POLL_SECONDS": "-1"})
 
 
-@pytest.mark.parametrize("locales, lang", [
-    (["ja-JP"], "ja"), (["pt-BR", "en-US"], "pt_BR"), (["de-DE", "es-ES"], "es"), (["zh-Hans-CN"], "zh_Hans"),
-    (["fil-PH"], "tl"), ([], "en"), (["de-DE"], "en"),
-])
+@pytest.mark.parametrize(
+    "locales, lang",
+    [
+        (["ja-JP"], "ja"),
+        (["pt-BR", "en-US"], "pt_BR"),
+        (["de-DE", "es-ES"], "es"),
+        (["zh-Hans-CN"], "zh_Hans"),
+        (["fil-PH"], "tl"),
+        ([], "en"),
+        (["de-DE"], "en"),
+    ],
+)
 def test_language_is_preselected_from_the_device_locales(locales, lang):
     assert first_language(locales) == lang
 
 
 # ----------------------------------------------------------------------------- routes
 
+
 def test_deep_links_open_with_a_back_stack():
-    assert [r.url for r in stack(parse_route("/garbage/search?q=petto"))] == ["/garbage", "/garbage/search?q=petto"]
+    assert [r.url for r in stack(parse_route("/garbage/search?q=petto"))] == [
+        "/garbage",
+        "/garbage/search?q=petto",
+    ]
     item = parse_route("/garbage/item?name=%E3%83%9A%E3%83%83%E3%83%88%E3%83%9C%E3%83%88%E3%83%AB&q=petto")
     assert item.params["name"] == "ペットボトル"
     assert [r.path for r in stack(item)] == ["/garbage", "/garbage/search", "/garbage/item"]
@@ -76,6 +89,7 @@ def test_deep_links_open_with_a_back_stack():
 
 
 # ----------------------------------------------------------------------------- colours
+
 
 def test_every_category_chip_has_aa_contrast(repo):
     for cat in repo.category_list:
@@ -96,6 +110,7 @@ def test_every_category_chip_has_aa_contrast(repo):
 
 
 # ----------------------------------------------------------------------------- onboarding
+
 
 @pytest.mark.asyncio
 async def test_onboarding_offline_saves_everything_and_keeps_registration_pending(repo):
@@ -148,8 +163,13 @@ async def test_registration_is_retried_when_the_backend_is_back(repo, backend_tr
     assert await vm.sync() == []
     s = vm.settings
     assert not s.registration_pending and s.device_id and s.device_secret and s.last_sync
-    assert s.synced_subscription == {"city": "matsusaka", "area_id": AREA.id, "time": "19:00", "day_offset": -1,
-                                     "categories": None}
+    assert s.synced_subscription == {
+        "city": "matsusaka",
+        "area_id": AREA.id,
+        "time": "19:00",
+        "day_offset": -1,
+        "categories": None,
+    }
     creds = DeviceCredentials(s.device_id, s.device_secret)
     sub = await vm.client._request("GET", f"/v1/devices/{s.device_id}/subscriptions/garbage", creds=creds)
     assert sub["area_id"] == AREA.id and sub["time"] == "19:00" and sub["day_offset"] == -1
@@ -191,7 +211,9 @@ async def test_new_inbox_items_become_banners_once(repo):
     assert [i.id for i in await vm._fetch()] == ["1"]
     assert vm.banner().title == "断水" and "notifications" in events
     assert await vm._fetch() == []  # seen: not shown twice
-    vm.notifier.items.append(InboxItem("2", "避難指示", "高台へ", "2014-05-08T02:00:00+00:00", {"kind": "alert"}))
+    vm.notifier.items.append(
+        InboxItem("2", "避難指示", "高台へ", "2014-05-08T02:00:00+00:00", {"kind": "alert"})
+    )
     await vm._fetch()
     assert [n.id for n in vm.notices()] == ["2", "1"] and vm.home_feed().alert.id == "2"
     vm.dismiss_banner()
@@ -199,6 +221,7 @@ async def test_new_inbox_items_become_banners_once(repo):
 
 
 # ----------------------------------------------------------------------------- garbage
+
 
 @pytest.mark.asyncio
 async def test_month_calendar_on_a_known_date(repo):
@@ -218,15 +241,21 @@ async def test_month_calendar_on_a_known_date(repo):
     assert cells[dt.date(2014, 5, 5)].label.endswith("収集なし")
     chip = cells[TODAY].chips[0]
     assert chip.icon and chip.name == "燃えるごみ" and contrast(chip.bg, chip.fg) >= AA_NORMAL
-    assert [c.day for c in g.agenda()] == [dt.date.fromisoformat(d["date"]) for d in
-                                           service.calendar(CITY, AREA, dt.date(2014, 5, 1), dt.date(2014, 5, 31), "ja")]
+    assert [c.day for c in g.agenda()] == [
+        dt.date.fromisoformat(d["date"])
+        for d in service.calendar(CITY, AREA, dt.date(2014, 5, 1), dt.date(2014, 5, 31), "ja")
+    ]
     nexts = {n.chip.id: n.text for n in g.next_dates()}
     assert nexts["burnable"] == t.day(TODAY)
     cards = g.day_cards()
     assert [c.title for c in cards] == ["今日", "明日"] and cards[1].chips == []
     g.next_month()
     assert g.month == dt.date(2014, 6, 1)
-    assert g.set_month_param("2014-13") and g.set_month_param("2014-09") is None and g.month == dt.date(2014, 9, 1)
+    assert (
+        g.set_month_param("2014-13")
+        and g.set_month_param("2014-09") is None
+        and g.month == dt.date(2014, 9, 1)
+    )
     g.next_month()
     assert g.month_warning()  # October 2014 is outside the data
 
@@ -237,7 +266,8 @@ async def test_validity_warning_and_date_override(repo):
     await vm.load(["en-US"])
     vm.settings.area_id = AREA.id
     assert await vm.set_date_override("15 Jan 2015") == vm.t(
-        "“{value}” is not a date; write it as YYYY-MM-DD, e.g. 2014-05-08.", value="15 Jan 2015")
+        "“{value}” is not a date; write it as YYYY-MM-DD, e.g. 2014-05-08.", value="15 Jan 2015"
+    )
     assert await vm.set_date_override("2015-01-15") is None
     assert vm.clock.today() == dt.date(2015, 1, 15)
     warning = vm.validity_warning()
@@ -261,7 +291,10 @@ async def test_search_petto_and_item_detail(repo):
     assert s.results == [] and "qqqqzzzz" in s.summary()
     d = s.detail("ペットボトル")
     nxt = service.next_dates(CITY, AREA, TODAY)["recyclable"]
-    assert d.chip.id == "recyclable" and d.next_text == f"次の収集日：{Translator('ja').day(dt.date.fromisoformat(nxt))}"
+    assert (
+        d.chip.id == "recyclable"
+        and d.next_text == f"次の収集日：{Translator('ja').day(dt.date.fromisoformat(nxt))}"
+    )
     assert s.detail("no such item") is None
     await vm.set_language("en")
     assert SearchViewModel(vm, "petto").results[0].chip.name == "Recyclables"

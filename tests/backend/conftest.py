@@ -94,9 +94,15 @@ def _data_dir(tmp_path, monkeypatch):
 
 
 def make_settings(db_url: str, tmp_path: Path, **kw) -> Settings:
-    base = dict(database_url=db_url, data_dir=tmp_path / "data", rate_register_burst=10_000,
-                rate_device_per_minute=10_000, rate_admin_per_minute=10_000, rate_auth_failures_per_minute=10_000,
-                transport="inbox")
+    base = dict(
+        database_url=db_url,
+        data_dir=tmp_path / "data",
+        rate_register_burst=10_000,
+        rate_device_per_minute=10_000,
+        rate_admin_per_minute=10_000,
+        rate_auth_failures_per_minute=10_000,
+        transport="inbox",
+    )
     base.update(kw)
     return Settings(**base)
 
@@ -132,13 +138,24 @@ def fake_fcm():
 
 @pytest.fixture
 def fcm_settings(db_url, tmp_path, fake_fcm) -> Settings:
-    return make_settings(db_url, tmp_path, transport="fcm", fcm_endpoint=fake_fcm.url, fcm_project_id="machi-dev")
+    return make_settings(
+        db_url, tmp_path, transport="fcm", fcm_endpoint=fake_fcm.url, fcm_project_id="machi-dev"
+    )
 
 
-def register(client, locale: str = "en", token: str | None = None, platform: str = "android",
-             tz: str = "Asia/Tokyo") -> tuple[str, dict]:
-    r = client.post("/v1/devices", json={"push_token": token, "platform": platform, "locale": locale,
-                                         "timezone": tz, "app_version": "1.0.0"})
+def register(
+    client, locale: str = "en", token: str | None = None, platform: str = "android", tz: str = "Asia/Tokyo"
+) -> tuple[str, dict]:
+    r = client.post(
+        "/v1/devices",
+        json={
+            "push_token": token,
+            "platform": platform,
+            "locale": locale,
+            "timezone": tz,
+            "app_version": "1.0.0",
+        },
+    )
     assert r.status_code == 201, r.text
     d = r.json()
     return d["id"], {"Authorization": f"Bearer {d['secret']}"}
@@ -152,11 +169,27 @@ def clear_outbox(engine) -> None:
         conn.execute(text("DELETE FROM outbox"))
 
 
-def subscribe(client, device_id: str, headers: dict, area: str = "a198c8301", time_: str = "19:00",
-              day_offset: int = -1, categories=None, city: str = "matsusaka"):
-    r = client.put(f"/v1/devices/{device_id}/subscriptions/garbage", headers=headers,
-                   json={"city": city, "area_id": area, "time": time_, "day_offset": day_offset,
-                         "categories": categories})
+def subscribe(
+    client,
+    device_id: str,
+    headers: dict,
+    area: str = "a198c8301",
+    time_: str = "19:00",
+    day_offset: int = -1,
+    categories=None,
+    city: str = "matsusaka",
+):
+    r = client.put(
+        f"/v1/devices/{device_id}/subscriptions/garbage",
+        headers=headers,
+        json={
+            "city": city,
+            "area_id": area,
+            "time": time_,
+            "day_offset": day_offset,
+            "categories": categories,
+        },
+    )
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -175,16 +208,30 @@ def cli_env(db_url: str, data_dir: Path, **extra: str) -> dict:
 
 
 def machi(*args: str, env: dict, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cli.main", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if check and proc.returncode != 0:
-        raise AssertionError(f"machi {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        raise AssertionError(
+            f"machi {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
     return proc
 
 
 def machi_popen(*args: str, env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "cli.main", *args], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "cli.main", *args],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_until(predicate, timeout: float = 30, what: str = "condition"):

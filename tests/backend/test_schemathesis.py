@@ -32,9 +32,16 @@ def api(settings, engine):
     devices = {}
     with TestClient(app) as c:  # one device per operation: DELETE must not starve the others
         for r in api.get_all_operations():
-            devices[r.ok().label] = c.post("/v1/devices", json={
-                "push_token": f"tok-{len(devices)}", "platform": "android", "locale": "ja", "timezone": "Asia/Tokyo",
-                "app_version": "1"}).json()
+            devices[r.ok().label] = c.post(
+                "/v1/devices",
+                json={
+                    "push_token": f"tok-{len(devices)}",
+                    "platform": "android",
+                    "locale": "ja",
+                    "timezone": "Asia/Tokyo",
+                    "app_version": "1",
+                },
+            ).json()
     with Session(engine) as s:
         _, token = admin_service.create_token(s, "admin", "schemathesis")
     app.state.st_devices = devices
@@ -49,16 +56,22 @@ def test_openapi_no_5xx_no_schema_violations(api):
     statuses: collections.Counter = collections.Counter()
 
     for op in operations:
+
         @given(case=op.as_strategy())
-        @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
-                  database=None)
+        @settings(
+            max_examples=40,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
+        )
         def run(case):
-            device = app.state.st_devices[op.label]
+            device = app.state.st_devices[op.label]  # noqa: B023 (run() is called in this iteration)
             if "device_id" in (case.path_parameters or {}):
                 case.path_parameters["device_id"] = device["id"]
             secret = app.state.st_token if case.path.startswith("/v1/admin") else device["secret"]
             response = case.call_and_validate(headers={"Authorization": f"Bearer {secret}"}, checks=CHECKS)
-            statuses[(op.label, response.status_code // 100)] += 1
+            statuses[(op.label, response.status_code // 100)] += 1  # noqa: B023
 
         run()
     # The run really reached the handlers: successes and rejections on most operations.

@@ -9,9 +9,15 @@ import pytest
 SHARED = Path(__file__).resolve().parents[1] / "fixtures" / "garbage"
 
 
-def write_5374(folder: Path, area_days: str, center: str = "名称,休止開始日,休止終了日\n",
-               description: str | None = None, target: str | None = None, remarks: str | None = None,
-               encoding: str = "utf-8") -> Path:
+def write_5374(
+    folder: Path,
+    area_days: str,
+    center: str = "名称,休止開始日,休止終了日\n",
+    description: str | None = None,
+    target: str | None = None,
+    remarks: str | None = None,
+    encoding: str = "utf-8",
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     description = description or (
         "label,sublabel,description,styles,bgcolor\n"
@@ -19,8 +25,16 @@ def write_5374(folder: Path, area_days: str, center: str = "名称,休止開始�
         "燃えないごみ,,,img/moyasanai.svg,#733b96\n"
         "資源物,,,img/shigen.svg,#77ae1f\n"
     )
-    target = target or "type,name,notice,furigana\n燃えるごみ,生ごみ,水を切る,な\n資源物,ペットボトル,キャップを外す,へ\n"
-    files = {"area_days.csv": area_days, "center.csv": center, "description.csv": description, "target.csv": target}
+    target = (
+        target
+        or "type,name,notice,furigana\n燃えるごみ,生ごみ,水を切る,な\n資源物,ペットボトル,キャップを外す,へ\n"
+    )
+    files = {
+        "area_days.csv": area_days,
+        "center.csv": center,
+        "description.csv": description,
+        "target.csv": target,
+    }
     if remarks is not None:
         files["remarks.csv"] = remarks
     for name, text in files.items():
@@ -32,6 +46,7 @@ def write_5374(folder: Path, area_days: str, center: str = "名称,休止開始�
 def make_5374(tmp_path):
     def make(area_days: str, **kw) -> Path:
         return write_5374(tmp_path / "city5374", area_days, **kw)
+
     return make
 
 

@@ -40,11 +40,19 @@ AREAS = "地名,センター,燃えるごみ,燃えないごみ,資源物\n東�
 def test_every_closure_row_of_a_centre_counts(make_5374):
     g = city_with(make_5374, AREAS)
     # Both closures of 東センター apply (5374 kept only the last row of a centre).
-    assert dates(g, "東町", "燃えるごみ", D(2014, 12, 25), D(2015, 1, 8)) == [D(2014, 12, 25), D(2015, 1, 5), D(2015, 1, 8)]
+    assert dates(g, "東町", "燃えるごみ", D(2014, 12, 25), D(2015, 1, 8)) == [
+        D(2014, 12, 25),
+        D(2015, 1, 5),
+        D(2015, 1, 8),
+    ]
     assert dates(g, "東町", "燃えるごみ", D(2015, 5, 1), D(2015, 5, 8)) == [D(2015, 5, 7)]
     # The other centre has its own, shorter closure: Jan 1 (Thu) is closed, Dec 29 is not.
     assert dates(g, "西町", "燃えるごみ", D(2014, 12, 25), D(2015, 1, 8)) == [
-        D(2014, 12, 25), D(2014, 12, 29), D(2015, 1, 5), D(2015, 1, 8)]
+        D(2014, 12, 25),
+        D(2014, 12, 29),
+        D(2015, 1, 5),
+        D(2015, 1, 8),
+    ]
 
 
 def test_move_puts_the_collection_on_the_first_service_day_after_the_closure(make_5374):
@@ -56,7 +64,9 @@ def test_move_puts_the_collection_on_the_first_service_day_after_the_closure(mak
     jan5 = cal.collections(g, g.areas[0], D(2014, 12, 25), D(2015, 1, 8))[D(2015, 1, 5)]
     assert [c.moved_from for c in jan5] == [D(2014, 12, 29)]
     # 1st Wednesday of May 2015 (May 6) is inside the second closure: moved to Thu May 7.
-    g2 = city_with(make_5374, "地名,センター,燃えるごみ,燃えないごみ,資源物\n東町,東センター,,水1,\n", closure="move")
+    g2 = city_with(
+        make_5374, "地名,センター,燃えるごみ,燃えないごみ,資源物\n東町,東センター,,水1,\n", closure="move"
+    )
     assert dates(g2, "東町", "燃えないごみ", D(2015, 4, 1), D(2015, 5, 31)) == [D(2015, 4, 1), D(2015, 5, 7)]
 
 
@@ -66,7 +76,9 @@ def test_skip_drops_the_same_collection_that_move_moves(make_5374):
 
 
 def test_a_move_into_the_queried_range_from_before_it_is_found(make_5374):
-    g = city_with(make_5374, "地名,センター,燃えるごみ,燃えないごみ,資源物\n東町,東センター,,水1,\n", closure="move")
+    g = city_with(
+        make_5374, "地名,センター,燃えるごみ,燃えないごみ,資源物\n東町,東センター,,水1,\n", closure="move"
+    )
     # May 6 (closed) moves to May 7: a query starting May 7 must still see it.
     assert dates(g, "東町", "燃えないごみ", D(2015, 5, 7), D(2015, 5, 7)) == [D(2015, 5, 7)]
 
@@ -134,13 +146,17 @@ def test_matsusaka_explicit_dates_end_with_the_data(matsusaka):
 
 def test_policies_and_service_days_come_from_city_config(make_5374):
     week_closed = "名称,休止開始日,休止終了日\n東センター,2015/05/04,2015/05/08\n"  # Mon-Fri
-    folder = make_5374("地名,センター,燃えるごみ,燃えないごみ,資源物\n東町,東センター,,水1,\n", center=week_closed)
+    folder = make_5374(
+        "地名,センター,燃えるごみ,燃えないごみ,資源物\n東町,東センター,,水1,\n", center=week_closed
+    )
     g, _ = import_5374(folder, "t", closure="skip", policies={"燃えないごみ": {"on_closure": "move"}})
     assert [c.on_closure for c in g.categories] == ["skip", "move", "skip"]
     # Wed May 6 is closed: moved to the first service day after the closure, Sat May 9 ...
     assert dates(g, "東町", "燃えないごみ", D(2015, 5, 1), D(2015, 5, 31)) == [D(2015, 5, 9)]
     # ... or Mon May 11 where the city collects Monday to Friday only.
-    g, _ = import_5374(folder, "t", policies={"燃えないごみ": {"on_closure": "move"}}, service_weekdays=[0, 1, 2, 3, 4])
+    g, _ = import_5374(
+        folder, "t", policies={"燃えないごみ": {"on_closure": "move"}}, service_weekdays=[0, 1, 2, 3, 4]
+    )
     assert dates(g, "東町", "燃えないごみ", D(2015, 5, 1), D(2015, 5, 31)) == [D(2015, 5, 11)]
     from core.csvread import ImportFailed
 

@@ -37,7 +37,7 @@ def test_easy_japanese_gives_a_reading_after_kanji(city):
     for text in [*tr["categories"].values(), *tr["items"].values(), *tr["notices"].values()]:
         # Every run of kanji is followed by its reading in parentheses.
         for m in re.finditer(r"[\u3400-\u9fff々]+", text):
-            assert text[m.end(): m.end() + 1] == "(", f"{text!r}: {m.group()!r} has no reading"
+            assert text[m.end() : m.end() + 1] == "(", f"{text!r}: {m.group()!r} has no reading"
 
 
 def test_foreign_languages_are_not_left_in_japanese(city):
@@ -68,8 +68,10 @@ def test_no_city_specific_code():
 def test_no_city_named_in_the_push_service_or_the_app(folder):
     """The backend and the app take their city from data and settings: the bundled city is not
     named in their code, not even as a default, an example or in a comment."""
-    found = [f"{p.relative_to(ROOT)}:{n}: {line.strip()}"
-             for p in sorted((ROOT / folder).rglob("*.py"))
-             for n, line in enumerate(p.read_text("utf-8").splitlines(), 1)
-             if any(word in line.lower() for word in ("matsusaka", "松阪", "242047"))]
+    found = [
+        f"{p.relative_to(ROOT)}:{n}: {line.strip()}"
+        for p in sorted((ROOT / folder).rglob("*.py"))
+        for n, line in enumerate(p.read_text("utf-8").splitlines(), 1)
+        if any(word in line.lower() for word in ("matsusaka", "松阪", "242047"))
+    ]
     assert found == []

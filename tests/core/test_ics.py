@@ -43,8 +43,10 @@ def test_events_match_the_calendar_and_carry_tzid(city):
 def test_alarm_fires_at_the_chosen_time(city):
     area = find_area(city, "旭ヶ丘")
     day = dt.date(2014, 5, 8)
-    for text, expected in [("-1d 19:00", dt.datetime(2014, 5, 7, 19, 0, tzinfo=TOKYO)),
-                           ("0d 06:30", dt.datetime(2014, 5, 8, 6, 30, tzinfo=TOKYO))]:
+    for text, expected in [
+        ("-1d 19:00", dt.datetime(2014, 5, 7, 19, 0, tzinfo=TOKYO)),
+        ("0d 06:30", dt.datetime(2014, 5, 8, 6, 30, tzinfo=TOKYO)),
+    ]:
         (event,) = parse(area_calendar(city, area, day, day, "ja", Reminder.parse(text))).walk("VEVENT")
         (alarm,) = event.walk("VALARM")
         assert str(alarm["ACTION"]) == "DISPLAY"
@@ -55,8 +57,16 @@ def test_alarm_fires_at_the_chosen_time(city):
 
 def test_uids_are_stable_so_reimport_updates(city):
     area = find_area(city, "旭ヶ丘")
-    a = parse(area_calendar(city, area, dt.date(2014, 5, 1), dt.date(2014, 5, 31), "ja",
-                            stamp=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
+    a = parse(
+        area_calendar(
+            city,
+            area,
+            dt.date(2014, 5, 1),
+            dt.date(2014, 5, 31),
+            "ja",
+            stamp=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        )
+    )
     b = parse(area_calendar(city, area, dt.date(2014, 5, 8), dt.date(2014, 6, 30), "vi"))
     uids_a = {str(e["UID"]): e.DTSTART for e in a.walk("VEVENT")}
     uids_b = {str(e["UID"]): e.DTSTART for e in b.walk("VEVENT")}
@@ -68,8 +78,11 @@ def test_uids_are_stable_so_reimport_updates(city):
 def test_summary_in_the_chosen_language(city):
     area = find_area(city, "朝日町1区")
     day = dt.date(2014, 5, 1)  # recyclables and bottles on the same day
-    for lang, summary in [("ja", "資源物、空びん"), ("en", "Recyclables and Empty bottles (glass)"),
-                          ("ja@easy", "資源(しげん)ごみ、空(あ)きびん")]:
+    for lang, summary in [
+        ("ja", "資源物、空びん"),
+        ("en", "Recyclables and Empty bottles (glass)"),
+        ("ja@easy", "資源(しげん)ごみ、空(あ)きびん"),
+    ]:
         (event,) = parse(area_calendar(city, area, day, day, lang)).walk("VEVENT")
         assert str(event["SUMMARY"]) == summary
 

@@ -21,8 +21,20 @@ def first(city, query, lang="ja"):
     return hits[0]
 
 
-@pytest.mark.parametrize("query", ["ペットボトル", "ぺっとぼとる", "ﾍﾟｯﾄﾎﾞﾄﾙ", "ＰＥＴ", "petto", "pettobotoru",
-                                   "PETTO BOTORU", "ペトボトル", "pettobotolu"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "ペットボトル",
+        "ぺっとぼとる",
+        "ﾍﾟｯﾄﾎﾞﾄﾙ",
+        "ＰＥＴ",
+        "petto",
+        "pettobotoru",
+        "PETTO BOTORU",
+        "ペトボトル",
+        "pettobotolu",
+    ],
+)
 def test_pet_bottles_from_every_script_romaji_and_typos(city, query):
     hit = first(city, query)
     assert hit["name_ja"] == "ペットボトル" or "ペットボトル" in hit["name_ja"], hit
@@ -48,8 +60,16 @@ def test_kanji_and_reading(city):
 
 @pytest.mark.parametrize(
     "lang, query",
-    [("en", "umbrella"), ("pt_BR", "guarda-chuva"), ("vi", "dù"), ("zh_Hans", "伞"), ("ko", "우산"),
-     ("es", "paraguas"), ("tl", "payong"), ("ja@easy", "かさ")],
+    [
+        ("en", "umbrella"),
+        ("pt_BR", "guarda-chuva"),
+        ("vi", "dù"),
+        ("zh_Hans", "伞"),
+        ("ko", "우산"),
+        ("es", "paraguas"),
+        ("tl", "payong"),
+        ("ja@easy", "かさ"),
+    ],
 )
 def test_item_name_in_the_users_language(city, lang, query):
     # An umbrella's frame is non-burnable, its fabric burnable: both must come up, each
@@ -84,7 +104,10 @@ def test_untranslated_city_falls_back_to_japanese_plus_reading():
         def garbage_translations(self, lang):
             return {"categories": {}, "items": {}, "notices": {}}
 
-    assert item_name(Bare(), Item("一升ビン", "bin", reading="いっしょうびん"), "vi") == "一升ビン (いっしょうびん)"
+    assert (
+        item_name(Bare(), Item("一升ビン", "bin", reading="いっしょうびん"), "vi")
+        == "一升ビン (いっしょうびん)"
+    )
 
 
 def test_nonsense_finds_nothing(city):
@@ -106,19 +129,30 @@ def test_easy_japanese_names_are_found_with_or_without_their_readings(city):
     from core.garbage.search import SUBSTRING
 
     index = SearchIndex(city.garbage.items, city.garbage_translations("ja@easy")["items"])
-    for query, expected in [("ふるいふく", "衣類（古着）"), ("古い服", "衣類（古着）"), ("おかしのはこ", "菓子箱（紙製）")]:
+    for query, expected in [
+        ("ふるいふく", "衣類（古着）"),
+        ("古い服", "衣類（古着）"),
+        ("おかしのはこ", "菓子箱（紙製）"),
+    ]:
         hit = index.search(query, 1)[0]
         assert (hit.item.name, hit.tier >= SUBSTRING) == (expected, True), query
 
 
 # ---------------------------------------------------------------- word forms (Snowball stemmer)
 
-@pytest.mark.parametrize("lang, query, name", [
-    ("en", "battery", "Dry-cell batteries"), ("en", "dry battery", "Dry-cell batteries"),
-    ("en", "batteries", "Dry-cell batteries"), ("en", "dry cell battery", "Dry-cell batteries"),
-    ("en", "umbrella", "Umbrellas (frame)"), ("pt_BR", "pilha seca", "Pilhas secas"),
-    ("es", "pila seca", "Pilas secas"),
-])
+
+@pytest.mark.parametrize(
+    "lang, query, name",
+    [
+        ("en", "battery", "Dry-cell batteries"),
+        ("en", "dry battery", "Dry-cell batteries"),
+        ("en", "batteries", "Dry-cell batteries"),
+        ("en", "dry cell battery", "Dry-cell batteries"),
+        ("en", "umbrella", "Umbrellas (frame)"),
+        ("pt_BR", "pilha seca", "Pilhas secas"),
+        ("es", "pila seca", "Pilas secas"),
+    ],
+)
 def test_singular_plural_and_inflections_find_the_item(city, lang, query, name):
     assert name in [h["name"] for h in search(city, query, lang, limit=5)]
 
@@ -131,7 +165,10 @@ def test_stemming_is_what_finds_the_singular():
     assert SearchIndex(items, names).search("dry battery") == []  # without a stemmer: no match
     hits = SearchIndex(items, names, "en").search("dry battery")
     assert [h.item.name for h in hits] == ["乾電池"]  # every query word must be there
-    assert [h.item.name for h in SearchIndex(items, names, "en").search("battery")] == ["電池カバー", "乾電池"]
+    assert [h.item.name for h in SearchIndex(items, names, "en").search("battery")] == [
+        "電池カバー",
+        "乾電池",
+    ]
 
 
 def test_stemmers_come_from_snowball_for_the_languages_it_covers():

@@ -30,9 +30,17 @@ from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402 (aft
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("MACHI_CHROMIUM", "/usr/bin/chromium")
 TODAY = "2014-05-08"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
 SHOTS = REPO / "test-results" / "screenshots"
 DOCS_SHOTS = REPO / "docs" / "screenshots"
 TIMEOUT = 30_000
@@ -91,8 +99,13 @@ def backend(tmp_path_factory):
     for key in ("MACHI_DATABASE_URL", "MACHI_FCM_CREDENTIALS", "MACHI_TRANSPORT"):
         env.pop(key, None)
     with log.open("w") as fh:
-        proc = subprocess.Popen(machi() + ["serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data)],
-                                cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            machi() + ["serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data)],
+            cwd=REPO,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_http(f"http://127.0.0.1:{port}/openapi.json", proc, log)
         yield {"url": f"http://127.0.0.1:{port}", "data_dir": data, "env": env, "log": log}
@@ -106,11 +119,21 @@ def app_url(backend, tmp_path_factory):
     port = free_port()
     log = tmp / "app.log"
     api = backend["url"] if backend else f"http://127.0.0.1:{free_port()}"  # nothing listens: offline
-    env = dict(os.environ, MACHI_TODAY=TODAY, MACHI_POLL_SECONDS="1", FLET_FORCE_WEB_SERVER="1",
-               MACHI_DATA_DIR=str(tmp / "data"))
+    env = dict(
+        os.environ,
+        MACHI_TODAY=TODAY,
+        MACHI_POLL_SECONDS="1",
+        FLET_FORCE_WEB_SERVER="1",
+        MACHI_DATA_DIR=str(tmp / "data"),
+    )
     with log.open("w") as fh:
-        proc = subprocess.Popen(machi() + ["app", "--web", "--port", str(port), "--api", api], cwd=REPO, env=env,
-                                stdout=fh, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            machi() + ["app", "--web", "--port", str(port), "--api", api],
+            cwd=REPO,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
     try:
         url = f"http://127.0.0.1:{port}"
         wait_http(url + "/", proc, log)
@@ -125,8 +148,10 @@ def keep_log_with_errors(log: Path) -> None:
     are recycled after three runs), so a failure in a long series of runs can be read later."""
     text = log.read_text("utf-8", "replace") if log.is_file() else ""
     # Flet's handler errors and the app's own logged failures (not uvicorn's disconnects at shutdown)
-    if any(m in text for m in ("Unhandled error", "Exception in thread", "action failed", "sync failed",
-                               "re-render after")):
+    if any(
+        m in text
+        for m in ("Unhandled error", "Exception in thread", "action failed", "sync failed", "re-render after")
+    ):
         SHOTS.parent.mkdir(parents=True, exist_ok=True)
         (SHOTS.parent / f"app-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log").write_text(text, "utf-8")
 
@@ -213,7 +238,9 @@ class App:
 def open_app(browser, app_url):
     apps: list[App] = []
 
-    def make(locale: str = "ja-JP", *, settings: dict | None = None, width: int = 412, height: int = 915) -> App:
+    def make(
+        locale: str = "ja-JP", *, settings: dict | None = None, width: int = 412, height: int = 915
+    ) -> App:
         app = App(browser, app_url, locale, width, height, settings)
         apps.append(app)
         return app

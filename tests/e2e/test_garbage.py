@@ -52,7 +52,9 @@ def test_search_petto_finds_pet_bottles_and_its_category(open_app):
     hit = service.search(CITY, "petto", "ja", 1)[0]
     assert hit["name"] == "ペットボトル"
     # a result reads "name category notice": the item and its category together
-    first = page.get_by_role("button", name=re.compile("^" + re.escape(f"{hit['name']} {hit['category']}"))).first
+    first = page.get_by_role(
+        "button", name=re.compile("^" + re.escape(f"{hit['name']} {hit['category']}"))
+    ).first
     flutter_fill(page.get_by_role("textbox", name=t("Item name")), "petto", until=first)
     assert hit["category"] == "資源物"
     summary = t.plural("{n} item found", "{n} items found", len(service.search(CITY, "petto", "ja", 30)))
@@ -61,8 +63,9 @@ def test_search_petto_finds_pet_bottles_and_its_category(open_app):
     first.click()
     expect(page.get_by_text(hit["category"], exact=True).first).to_be_visible()
     next_day = service.next_dates(CITY, AREA, dt.date(2014, 5, 8))[hit["category_id"]]
-    expect(page.get_by_text(t("Next collection: {day}", day=t.day(dt.date.fromisoformat(next_day))),
-                            exact=True)).to_be_visible()
+    expect(
+        page.get_by_text(t("Next collection: {day}", day=t.day(dt.date.fromisoformat(next_day))), exact=True)
+    ).to_be_visible()
     app.screenshot("item-detail-ja")
 
 
@@ -80,8 +83,9 @@ def test_search_deep_link_in_portuguese(open_app):
 
 def test_add_to_my_calendar_downloads_an_ics_file(open_app):
     t = Translator("en")
-    app = open_app("en-US", settings=onboarded(AREA.id, "en", reminder="day_before", reminder_time="19:00"),
-                   height=2000)
+    app = open_app(
+        "en-US", settings=onboarded(AREA.id, "en", reminder="day_before", reminder_time="19:00"), height=2000
+    )
     page = app.open("/garbage")
     button = page.get_by_role("button", name=t("Add to my calendar"), exact=True)
     expect(button).to_be_visible()
@@ -99,9 +103,13 @@ def test_data_validity_warning_and_browsing_the_data_period(open_app):
     t = Translator("en")
     app = open_app("en-US", settings=onboarded(AREA.id, "en", date_override="2015-01-15"), height=2000)
     page = app.open("/garbage")
-    message = t("The garbage data covers {start} to {end} only. Dates shown for {day} may be wrong; "
-                "check the city's latest calendar.", start=t.long_day(dt.date(2014, 2, 1)),
-                end=t.long_day(dt.date(2014, 9, 30)), day=t.day(dt.date(2015, 1, 15)))
+    message = t(
+        "The garbage data covers {start} to {end} only. Dates shown for {day} may be wrong; "
+        "check the city's latest calendar.",
+        start=t.long_day(dt.date(2014, 2, 1)),
+        end=t.long_day(dt.date(2014, 9, 30)),
+        day=t.day(dt.date(2015, 1, 15)),
+    )
     expect(page.get_by_role("group", name=message, exact=True)).to_be_visible()  # a live region
     app.screenshot("garbage-validity-warning-en")
     page.get_by_role("button", name=t("Show the months the data covers")).first.click()

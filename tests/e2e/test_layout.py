@@ -33,11 +33,17 @@ def inside(b: dict, width: float = WIDTH) -> bool:
 
 
 def overlap(a: dict, b: dict) -> bool:
-    return not (a["x"] + a["width"] <= b["x"] + 0.5 or b["x"] + b["width"] <= a["x"] + 0.5
-                or a["y"] + a["height"] <= b["y"] + 0.5 or b["y"] + b["height"] <= a["y"] + 0.5)
+    return not (
+        a["x"] + a["width"] <= b["x"] + 0.5
+        or b["x"] + b["width"] <= a["x"] + 0.5
+        or a["y"] + a["height"] <= b["y"] + 0.5
+        or b["y"] + b["height"] <= a["y"] + 0.5
+    )
 
 
-@pytest.mark.parametrize("lang, locale", [("vi", "vi-VN"), ("en", "en-US"), ("ja@easy", "ja-JP"), ("pt_BR", "pt-BR")])
+@pytest.mark.parametrize(
+    "lang, locale", [("vi", "vi-VN"), ("en", "en-US"), ("ja@easy", "ja-JP"), ("pt_BR", "pt-BR")]
+)
 def test_month_header_and_weekdays_fit_at_200_percent_on_360_px(open_app, lang, locale):
     t = Translator(lang)
     app = open_app(locale, settings=onboarded(AREA.id, lang, text_scale=2.0), width=WIDTH, height=2400)
@@ -51,7 +57,9 @@ def test_month_header_and_weekdays_fit_at_200_percent_on_360_px(open_app, lang, 
     assert all(inside(b) for b in (b_title, b_prev, b_next)), (b_title, b_prev, b_next)
     assert not overlap(b_prev, b_title) and not overlap(b_title, b_next) and not overlap(b_prev, b_next)
     # weekday headers: CLDR's narrow names where the abbreviated ones do not fit a seventh of the screen
-    cell = box(page.get_by_role("button", name=f"{t.day(dt.date(2014, 4, 28))}: ", exact=False).first)  # 1st cell
+    cell = box(
+        page.get_by_role("button", name=f"{t.day(dt.date(2014, 4, 28))}: ", exact=False).first
+    )  # 1st cell
     short = [t.weekday_short(i) for i in range(7)]
     fits = max(text_width(n, 24) for n in short) <= cell["width"]
     names = short if fits else [t.weekday_narrow(i) for i in range(7)]

@@ -23,10 +23,20 @@ def expected_today(area_name: str, lang: str) -> list[str]:
     return [c["name"] for c in days[0]["categories"]] if days else []
 
 
-@pytest.mark.parametrize("locale, lang, typed, area_name, label, shot", [
-    ("ja-JP", "ja", "旭", "旭ヶ丘", "旭ヶ丘", "onboarding-ja"),
-    ("pt-BR", "pt_BR", "asahi", "旭ヶ丘", "旭ヶ丘 (Asahigaoka)", "onboarding-pt_BR"),  # the reading, for non-Japanese
-])
+@pytest.mark.parametrize(
+    "locale, lang, typed, area_name, label, shot",
+    [
+        ("ja-JP", "ja", "旭", "旭ヶ丘", "旭ヶ丘", "onboarding-ja"),
+        (
+            "pt-BR",
+            "pt_BR",
+            "asahi",
+            "旭ヶ丘",
+            "旭ヶ丘 (Asahigaoka)",
+            "onboarding-pt_BR",
+        ),  # the reading, for non-Japanese
+    ],
+)
 def test_onboarding_then_home(open_app, locale, lang, typed, area_name, label, shot):
     t = Translator(lang)
     app = open_app(locale)

@@ -40,7 +40,9 @@ def test_switching_the_language_changes_the_visible_texts(open_app):
     app.screenshot("home-pt_BR")
 
 
-@pytest.mark.parametrize("lang, locale, area_label", [("ja", "ja-JP", "旭ヶ丘"), ("vi", "vi-VN", "旭ヶ丘 (Asahigaoka)")])
+@pytest.mark.parametrize(
+    "lang, locale, area_label", [("ja", "ja-JP", "旭ヶ丘"), ("vi", "vi-VN", "旭ヶ丘 (Asahigaoka)")]
+)
 def test_large_text_on_a_360_px_phone(open_app, lang, locale, area_label):
     t = Translator(lang)
     app = open_app(locale, settings=onboarded(AREA.id, lang, text_scale=2.0), width=360, height=2400)
@@ -65,16 +67,35 @@ def test_inbox_notification_from_the_backend_appears_as_a_banner(open_app, backe
     app = open_app("en-US", settings=onboarded(AREA.id, "en", reminder="day_before", reminder_time="19:00"))
     page = app.open("/")
     # the app registers the device on its first sync (every second in the tests; a server round trip)
-    expect(page.get_by_text(t("Last synced {when}", when="")[:6], exact=False).first).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text(t("Last synced {when}", when="")[:6], exact=False).first).to_be_visible(
+        timeout=TIMEOUT
+    )
     title = "Water outage on Saturday"
     body = "Tap water stops from 9:00 to 12:00 in Asahigaoka."
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(machi() + list(args) + ["--data-dir", str(backend["data_dir"])], cwd=REPO, check=False,
-                              env=backend["env"], capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            machi() + list(args) + ["--data-dir", str(backend["data_dir"])],
+            cwd=REPO,
+            check=False,
+            env=backend["env"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
-    res = run("admin", "announce", "--title", "ja=断水のお知らせ", "--title", f"en={title}",
-              "--body", "ja=土曜日9時から12時まで断水します。", "--body", f"en={body}")
+    res = run(
+        "admin",
+        "announce",
+        "--title",
+        "ja=断水のお知らせ",
+        "--title",
+        f"en={title}",
+        "--body",
+        "ja=土曜日9時から12時まで断水します。",
+        "--body",
+        f"en={body}",
+    )
     assert res.returncode == 0, res.stderr
     now = dt.datetime.now(ZoneInfo("Asia/Tokyo")) + dt.timedelta(minutes=1)
     res = run("deliver", "--now", now.strftime("%Y-%m-%dT%H:%M+09:00"))

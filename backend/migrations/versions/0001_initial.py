@@ -45,9 +45,14 @@ def upgrade() -> None:
 
     op.create_table(
         "garbage_subscriptions",
-        sa.Column("device_id", sa.String(32), sa.ForeignKey("devices.id", ondelete="CASCADE",
-                                                            name="fk_garbage_subscriptions_device_id_devices"),
-                  primary_key=True),
+        sa.Column(
+            "device_id",
+            sa.String(32),
+            sa.ForeignKey(
+                "devices.id", ondelete="CASCADE", name="fk_garbage_subscriptions_device_id_devices"
+            ),
+            primary_key=True,
+        ),
         sa.Column("city", sa.String(64), nullable=False),
         sa.Column("area_id", sa.String(64), nullable=False),
         sa.Column("time", sa.String(5), nullable=False),
@@ -60,9 +65,12 @@ def upgrade() -> None:
     op.create_table(
         "app_reminders",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
-        sa.Column("device_id", sa.String(32), sa.ForeignKey("devices.id", ondelete="CASCADE",
-                                                            name="fk_app_reminders_device_id_devices"),
-                  nullable=False),
+        sa.Column(
+            "device_id",
+            sa.String(32),
+            sa.ForeignKey("devices.id", ondelete="CASCADE", name="fk_app_reminders_device_id_devices"),
+            nullable=False,
+        ),
         sa.Column("occurrence_key", sa.String(120), nullable=False),
         sa.Column("send_at", TS, nullable=False),
         sa.Column("template", sa.String(40), nullable=False),
@@ -75,8 +83,12 @@ def upgrade() -> None:
     op.create_table(
         "outbox",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
-        sa.Column("device_id", sa.String(32), sa.ForeignKey("devices.id", ondelete="CASCADE",
-                                                            name="fk_outbox_device_id_devices"), nullable=False),
+        sa.Column(
+            "device_id",
+            sa.String(32),
+            sa.ForeignKey("devices.id", ondelete="CASCADE", name="fk_outbox_device_id_devices"),
+            nullable=False,
+        ),
         sa.Column("occurrence_key", sa.String(200), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("priority", sa.SmallInteger(), nullable=False),
@@ -101,8 +113,12 @@ def upgrade() -> None:
     op.create_table(
         "delivery_attempts",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
-        sa.Column("outbox_id", BigId, sa.ForeignKey("outbox.id", ondelete="CASCADE",
-                                                    name="fk_delivery_attempts_outbox_id_outbox"), nullable=False),
+        sa.Column(
+            "outbox_id",
+            BigId,
+            sa.ForeignKey("outbox.id", ondelete="CASCADE", name="fk_delivery_attempts_outbox_id_outbox"),
+            nullable=False,
+        ),
         sa.Column("attempt", sa.Integer(), nullable=False),
         sa.Column("at", TS, nullable=False),
         sa.Column("transport", sa.String(8), nullable=False),
@@ -117,8 +133,12 @@ def upgrade() -> None:
     op.create_table(
         "inbox",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
-        sa.Column("device_id", sa.String(32), sa.ForeignKey("devices.id", ondelete="CASCADE",
-                                                            name="fk_inbox_device_id_devices"), nullable=False),
+        sa.Column(
+            "device_id",
+            sa.String(32),
+            sa.ForeignKey("devices.id", ondelete="CASCADE", name="fk_inbox_device_id_devices"),
+            nullable=False,
+        ),
         sa.Column("outbox_id", BigId),
         sa.Column("occurrence_key", sa.String(200), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
@@ -181,6 +201,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("audit_log", "api_tokens", "announcements", "pauses", "inbox", "delivery_attempts", "outbox",
-                  "app_reminders", "garbage_subscriptions", "devices"):
+    for table in (
+        "audit_log",
+        "api_tokens",
+        "announcements",
+        "pauses",
+        "inbox",
+        "delivery_attempts",
+        "outbox",
+        "app_reminders",
+        "garbage_subscriptions",
+        "devices",
+    ):
         op.drop_table(table)

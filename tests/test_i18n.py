@@ -36,7 +36,7 @@ def test_the_check_catches_missing_and_broken_messages(tmp_path, monkeypatch):
     "lang, expected",
     [
         ("ja", "11月27日(金)"),
-        ("ja@easy", "11月27日(金)"),
+        ("ja@easy", "11月(がつ)27日(にち)(金(きん))"),
         ("en", "Fri, Nov 27"),
         ("pt_BR", "sex., 27 de nov."),
         ("ko", "11월 27일 (금)"),

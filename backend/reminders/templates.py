@@ -10,12 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from core.i18n import Translator
-
-
-def N_(message: str) -> str:  # marks a message for extraction; translated when rendered
-    return message
-
+from core.i18n import N_, Translator
 
 # Routine vaccinations of the Japanese schedule (定期接種).
 VACCINES = {

@@ -130,8 +130,9 @@ def ocr_check_pair(data: str) -> str:
     plus the even positions unweighted, mod 10.  C1: the same over C2 + ``data`` with weights
     2, 3 … 9, mod 11, where 10 is written 0."""
     b = data.encode("ascii")
-    c2 = _weighted(b, _C2_WEIGHTS) % 10
-    c1 = _weighted(bytes((48 + c2,)) + b, _C1_WEIGHTS) % 11 % 10
+    c2 = _weighted(b, _C2_WEIGHTS, _C2_ZERO) % 10
+    # C2 is the first digit of C1's sum (weight 2); the data follow it with the weights after that
+    c1 = (_C1_WEIGHTS[0] * c2 + _weighted(b, _C1_AFTER_FIRST, _C1_AFTER_FIRST_ZERO)) % 11 % 10
     return f"{c1}{c2}"
 
 
@@ -140,21 +141,30 @@ _C2_WEIGHTS = tuple(9 - (i // 2) % 8 if i % 2 == 0 else 1 for i in range(64))
 _C1_WEIGHTS = tuple(2 + (i // 2) % 8 if i % 2 == 0 else 1 for i in range(64))
 
 
-def _weighted(digits: bytes, weights: tuple[int, ...]) -> int:
-    return sum(map(operator.mul, digits, weights)) - 48 * sum(weights[: len(digits)])
+# 48 (ord "0") times the sum of the weights that a string of n digits uses, per n
+_C2_ZERO = tuple(48 * sum(_C2_WEIGHTS[:n]) for n in range(len(_C2_WEIGHTS) + 1))
+_C1_AFTER_FIRST = _C1_WEIGHTS[1:]
+_C1_AFTER_FIRST_ZERO = tuple(48 * sum(_C1_AFTER_FIRST[:n]) for n in range(len(_C1_AFTER_FIRST) + 1))
+
+
+def _weighted(digits: bytes, weights: tuple[int, ...], zero: tuple[int, ...]) -> int:
+    return sum(map(operator.mul, digits, weights)) - zero[len(digits)]
 
 
 _ELQR_LAYOUT = (("00", 2), ("01", 2), ("27", 96), ("54", 11), ("62", 26), ("80", 85), ("63", 5))
 
 
+# The layout is fixed: each tag where it belongs, with its own length.  One compiled pattern checks
+# every tag and length and cuts the values out in one pass.
+_ELQR_TAGS = tuple(tag for tag, _ in _ELQR_LAYOUT)
+_ELQR_PATTERN = re.compile("".join(f"{tag}{length:02d}([0-9]{{{length}}})" for tag, length in _ELQR_LAYOUT))
+
+
 def _tlv(d: str) -> dict[str, str]:
-    out, i = {}, 0
-    for tag, length in _ELQR_LAYOUT:
-        if d[i : i + 2] != tag or d[i + 2 : i + 4] != f"{length:02d}":
-            raise PayslipError("format", kind=ELQR)
-        out[tag] = d[i + 4 : i + 4 + length]
-        i += 4 + length
-    return out
+    m = _ELQR_PATTERN.fullmatch(d)
+    if m is None:
+        raise PayslipError("format", kind=ELQR)
+    return dict(zip(_ELQR_TAGS, m.groups(), strict=True))
 
 
 def parse_elqr(d: str) -> Slip:

@@ -135,12 +135,7 @@ class BundleService:
                 return self._failed(f"bundle not installed: {exc}")
             self._checked()
             log.info("city bundle %s version %s installed", self.city, manifest["version"])
-            status = self.status()
-            for fn in list(self._listeners):
-                try:
-                    fn(status)
-                except Exception:
-                    log.exception("bundle listener failed")
+            self._emit()
             return True
 
     def _checked(self) -> bool:
@@ -149,9 +144,20 @@ class BundleService:
         return False
 
     def _failed(self, why: str) -> bool:
+        changed = why != self.last_error
         self.last_error = why
         log.warning("city bundle: %s (the copy in use stays)", why)
+        if changed:  # Settings says that the last update failed, as soon as it did
+            self._emit()
         return False
+
+    def _emit(self) -> None:
+        status = self.status()
+        for fn in list(self._listeners):
+            try:
+                fn(status)
+            except Exception:
+                log.exception("bundle listener failed")
 
     async def watch(self, interval: float, stop: asyncio.Event | None = None) -> None:
         """Check now, then every ``interval`` seconds until ``stop``."""

@@ -405,7 +405,7 @@ def attach(shell) -> None:
         except Exception:
             log.exception("the new city bundle is unreadable; keeping the data in use")
             return
-        vm.notify("all")
+        vm.notify("bundle")  # the shell re-renders only screens that show the city's data
 
     bundles.subscribe(on_new_bundle)
     try:

@@ -19,7 +19,12 @@ def build(shell, r: Route) -> ft.View:
     error = ft.Text(ob.error, theme_style=S.BODY_LARGE, color="#8c1d18", visible=bool(ob.error))
 
     def rerender():
-        shell.render(force=True)
+        # A step change updates this view in place.  Replacing the whole view (shell.render) made
+        # Flutter run a route transition, and text typed into the next step's field during it
+        # could be lost before it reached the app (the flaky onboarding browser test).
+        fresh = build(shell, r)
+        view.controls = fresh.controls
+        view.update()
 
     def show_error():
         error.value, error.visible = ob.error, bool(ob.error)
@@ -63,7 +68,7 @@ def build(shell, r: Route) -> ft.View:
             ft.TextButton(t("Skip set-up"), on_click=skip),
         ],
     )
-    return ft.View(
+    view = ft.View(
         route=r.url,
         horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         scroll=ft.ScrollMode.AUTO,
@@ -78,6 +83,7 @@ def build(shell, r: Route) -> ft.View:
             buttons,
         ],
     )
+    return view
 
 
 def _language(shell, ob: OnboardingViewModel) -> list[ft.Control]:

@@ -24,6 +24,8 @@ from app.views.theme import build_theme
 from app.views.widgets import alert_box, icon_button
 
 log = logging.getLogger("machi.app")
+# Screens drawn from the city's data (garbage calendar, Home, City, Settings' data version).
+BUNDLE_ROUTES = ("/", "/garbage", "/garbage/search", "/garbage/item", "/settings", "/city", "/disaster")
 FileSaver = Callable[[str, bytes, str], Awaitable[str | None]]
 
 
@@ -210,6 +212,11 @@ class Shell:
             if what == "language" or what == "all" or self.vm.language != self._rendered_language:
                 self._rendered_language = self.vm.language
                 self.render(force=True)
+            elif what == "bundle":
+                # New city data: redraw the screens that show it.  Others (a form being typed in,
+                # the Pay tab, onboarding) keep their controls and read the new data next time.
+                if self.route.path in BUNDLE_ROUTES:
+                    self.render(force=True)
             elif what == "theme":
                 self.apply_theme()
                 self.render(force=True)

@@ -151,6 +151,8 @@ async def test_a_new_bundle_is_installed_and_a_corrupted_one_refused(tmp_path):
     assert await svc.check() is False
     assert "garbage.json: content does not match" in svc.status().last_error
     assert svc.status().version == 1  # the old one is kept
+    # listeners hear of the failure at once (Settings says so without waiting for a re-render)
+    assert len(seen) == 2 and "content does not match" in seen[-1].last_error
 
     server.body = b"{not json"
     assert await svc.check() is False and svc.status().last_error == "the bundle is not JSON"

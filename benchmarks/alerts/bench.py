@@ -23,7 +23,15 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.push.bench import calibration, cpu_seconds, database, free_port, sdk_floor, seed, wait_http
+from benchmarks.push.bench import (
+    calibration,
+    cpu_seconds,
+    database,
+    free_port,
+    measure_floor,
+    seed,
+    wait_http,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 DOCUMENT = REPO / "tests" / "fixtures" / "jma" / "mie-r06-ooame-lv4-hatsuho.xml"
@@ -92,12 +100,8 @@ def main() -> None:
         )
         floor_ms = None
         if args.floor_messages:
-            f0 = cpu_seconds(fake.pid)
-            f = sdk_floor(fcm_url, args.floor_messages, args.concurrency)
-            f1 = cpu_seconds(fake.pid)
-            httpx.post(f"{fcm_url}/_fake/reset")
-            sender_ms = 1e3 * f["cpu"] / max(f["sent"], 1)
-            fake_ms = 1e3 * (f1 - f0) / max(f["sent"], 1) if f0 is not None and f1 is not None else 0.0
+            f, sender_ms, fake_ms = measure_floor(fcm_url, fake.pid, args.floor_messages, args.concurrency)
+            fake_ms = fake_ms or 0.0
             floor_ms = sender_ms + fake_ms
             print(
                 f"[sdk] firebase-admin send_each_async -> fake FCM, no database: {f['sent']:,} messages, "

@@ -185,6 +185,18 @@ def sdk_floor(fcm_url: str, n: int, concurrency: int) -> dict:
         transport.close()
 
 
+def measure_floor(fcm_url: str, fake_pid: int, n: int, concurrency: int) -> tuple[dict, float, float | None]:
+    """The SDK path alone (``sdk_floor``) with the fake server's CPU over the same messages:
+    (result, sender ms per message, fake ms per message or None without /proc).  Resets the fake."""
+    f0 = cpu_seconds(fake_pid)
+    f = sdk_floor(fcm_url, n, concurrency)
+    f1 = cpu_seconds(fake_pid)
+    httpx.post(f"{fcm_url}/_fake/reset")
+    sender_ms = 1e3 * f["cpu"] / max(f["sent"], 1)
+    fake_ms = 1e3 * (f1 - f0) / max(f["sent"], 1) if f0 is not None and f1 is not None else None
+    return f, sender_ms, fake_ms
+
+
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU of a running process (Linux /proc), for the fake server's share."""
     try:
@@ -338,12 +350,7 @@ def main() -> None:
         )
         floor_ms = None
         if args.floor_messages:
-            f0 = cpu_seconds(fake.pid)
-            f = sdk_floor(fcm_url, args.floor_messages, args.concurrency)
-            f1 = cpu_seconds(fake.pid)
-            httpx.post(f"{fcm_url}/_fake/reset")
-            sender_ms = 1e3 * f["cpu"] / max(f["sent"], 1)
-            fake_ms = 1e3 * (f1 - f0) / max(f["sent"], 1) if f0 is not None and f1 is not None else None
+            f, sender_ms, fake_ms = measure_floor(fcm_url, fake.pid, args.floor_messages, args.concurrency)
             floor_ms = sender_ms + (fake_ms or 0.0)
             print(
                 f"[sdk] firebase-admin send_each_async -> fake FCM, no database: {f['sent']:,} messages in "

@@ -9,7 +9,6 @@ says so on stderr.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import os
@@ -116,6 +115,10 @@ def register(app: typer.Typer) -> None:
         on: Annotated[str | None, typer.Option("--on", help="Today (default: today in Asia/Tokyo).")] = None,
         lang: Annotated[str, typer.Option("--lang", help="Language of the reasons.")] = "ja",
         sex: Annotated[str | None, typer.Option("--sex", help="male|female (HPV is for girls).")] = None,
+        illness_ended: Annotated[
+            str | None,
+            typer.Option("--illness-ended", help="The day a long illness ended (長期療養特例), YYYY-MM-DD."),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
     ) -> None:
         """Every routine dose: earliest legal date, recommended window, last eligible date, status, reason."""
@@ -136,7 +139,8 @@ def register(app: typer.Typer) -> None:
             except schedule.ScheduleError as exc:
                 fail(str(exc))
         try:
-            doses = schedule.plan(born, records, today, sex=sex)
+            ended = _date(illness_ended, "--illness-ended") if illness_ended else None
+            doses = schedule.plan(born, records, today, sex=sex, illness_ended=ended)
         except schedule.ScheduleError as exc:
             label = exc.record.label() if exc.record else ""
             message = str(exc)
@@ -221,6 +225,8 @@ def register(app: typer.Typer) -> None:
         store: Store = None,
     ) -> None:
         """Write the stored handbook to FILE as JSON or a FHIR R4 Bundle."""
+        import asyncio
+
         from app.services.vault import VaultError
         from core.handbook import fhir
         from core.handbook.model import Handbook, HandbookError, load_handbook
@@ -254,6 +260,8 @@ def register(app: typer.Typer) -> None:
         store: Store = None,
     ) -> None:
         """Replace the stored handbook with FILE, after validating all of it (a broken file changes nothing)."""
+        import asyncio
+
         from app.services.vault import VaultError
         from core.handbook import fhir
         from core.handbook.model import HandbookError, load_handbook

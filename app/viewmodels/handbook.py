@@ -315,7 +315,14 @@ class HandbookViewModel:
         c = self.child(child_id)
         if c is None:
             return []
-        return schedule.plan(c.birth_date, c.given(), self.today(), sex=c.sex, conditions=set(c.conditions))
+        return schedule.plan(
+            c.birth_date,
+            c.given(),
+            self.today(),
+            sex=c.sex,
+            conditions=set(c.conditions),
+            illness_ended=c.illness_ended,
+        )
 
     def timeline(self, child_id: str) -> list[TimelineRow]:
         rows = []
@@ -775,7 +782,14 @@ class HandbookViewModel:
         for c in self.book.children:
             if not c.reminders:
                 continue
-            for d in schedule.plan(c.birth_date, c.given(), today, sex=c.sex, conditions=set(c.conditions)):
+            for d in schedule.plan(
+                c.birth_date,
+                c.given(),
+                today,
+                sex=c.sex,
+                conditions=set(c.conditions),
+                illness_ended=c.illness_ended,
+            ):
                 if d.status not in ("due", "upcoming") or d.proposed is None or d.alternative_to == "rota1":
                     continue
                 day = max(d.proposed, today + dt.timedelta(days=1))

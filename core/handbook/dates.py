@@ -6,8 +6,14 @@
   ``reached(date(2025, 7, 31), 2) == date(2025, 9, 30)``.
 * "X日以上の間隔" counts from the day after the previous dose (民法140条), so the next dose is
   possible from previous + (X+1) days.
-* "M月以上の間隔": the same counting with months: the day after the previous dose, M months on,
-  is the first possible day (or the 1st of the next month when that day does not exist).
+* "M月以上の間隔" (MHLW's reading of the 実施規則, 予防接種基本方針部会 2023-02 資料5): M months have
+  passed on the day before the same day M months later, so the next dose is possible from that same
+  day (4/1 + 3月 -> 7/1); when it does not exist, the period ends on the month's last day and the
+  next dose is possible from the 1st of the next month (11/30 + 3月 -> 3/1).  "M月半": after the M
+  months, half of the month the M-month day falls in (14, 15, 15 or 16 days for a month of 28, 29,
+  30 or 31 days): 4/1 + 2月半 -> 6/1 + 15 -> 6/16.
+* "N歳未満" and "N歳に至るまで" are the same day: the day before the N-th birthday is included (the age
+  changes at the end of that day).
 * School years run 1 April to 31 March; a child born on 1 April goes to school with those
   born the year before (the legal age changes the day before the birthday).
 """
@@ -39,11 +45,17 @@ def after_days(previous: dt.date, days: int) -> dt.date:
     return previous + dt.timedelta(days=days + 1)
 
 
-def after_months(previous: dt.date, months: int) -> dt.date:
-    """The first day that keeps "``months``月以上の間隔" after ``previous``."""
-    start = previous + ONE_DAY
-    same, exists = add_months(start, months)
-    return same if exists else same + ONE_DAY
+def after_months(previous: dt.date, months: float) -> dt.date:
+    """The first day that keeps "``months``月以上の間隔" after ``previous`` (``2.5``: 2月半)."""
+    whole = int(months)
+    same, exists = add_months(previous, whole)
+    day = same if exists else same + ONE_DAY  # the month's last day ends the period: the 1st next
+    if months != whole:
+        if months - whole != 0.5:
+            raise ValueError(f"months must be whole or a half: {months!r}")
+        length = calendar.monthrange(day.year, day.month)[1]
+        day += dt.timedelta(days=(length + 1) // 2)  # 月半: 14, 15, 15 or 16 days
+    return day
 
 
 def school_entry_year(birth: dt.date) -> int:
@@ -68,8 +80,6 @@ def age_date(birth: dt.date, spec: dict) -> dt.date:
     """The date an age expression of the schedule data points at (see schedule.json ``notes``)."""
     if "months" in spec:
         return reached(birth, spec["months"])
-    if "before_months" in spec:
-        return reached(birth, spec["before_months"]) - ONE_DAY
     if "days" in spec:
         return birth + dt.timedelta(days=spec["days"])
     if "school_year" in spec:

@@ -54,10 +54,36 @@ class PregnancyVisit(_Model):
     facility: str = Field(default="", max_length=200)
 
 
+class MaternalVaccination(_Model):
+    """A vaccine given to the pregnant woman for the baby (RSV 母子免疫, routine from 2026-04-01)."""
+
+    id: str = Field(default_factory=new_id)
+    vaccine: Literal["rsv"]
+    date: dt.date
+    product: str | None = Field(default=None, max_length=60)
+    lot: str = Field(default="", max_length=60)
+    clinic: str = Field(default="", max_length=200)
+
+
 class Pregnancy(_Model):
     id: str = Field(default_factory=new_id)
     due_date: dt.date | None = None
     visits: list[PregnancyVisit] = []
+    vaccinations: list[MaternalVaccination] = []
+
+    @model_validator(mode="after")
+    def _once_per_pregnancy(self):
+        kinds = [v.vaccine for v in self.vaccinations]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("a maternal vaccine is given once per pregnancy")
+        return self
+
+    def maternal_plan(self, on: dt.date) -> list[schedule.MaternalDose]:
+        """The maternal vaccines' windows and status (empty without a due date)."""
+        if self.due_date is None:
+            return []
+        given = {v.vaccine: v.date for v in self.vaccinations}
+        return schedule.maternal_plan(due_date=self.due_date, given=given, on=on)
 
 
 class Birth(_Model):
@@ -142,6 +168,7 @@ class Child(_Model):
     reminder_key: str = Field(default_factory=lambda: secrets.token_urlsafe(12))  # random, not linkable
     reminders: bool = False
     conditions: list[Literal[CONDITIONS]] = []  # type: ignore[valid-type]
+    illness_ended: dt.date | None = None  # 長期療養特例: the day a long illness ended
     birth: Birth | None = None
     checkups: list[Checkup] = []
     growth: list[Measurement] = []
@@ -150,6 +177,8 @@ class Child(_Model):
 
     @model_validator(mode="after")
     def _dates_after_birth(self):
+        if self.illness_ended is not None and self.illness_ended < self.birth_date:
+            raise ValueError(f"illness_ended {self.illness_ended} is before the birth ({self.birth_date})")
         for rec in [*self.checkups, *self.growth, *self.vaccinations, *self.notes]:
             if rec.date < self.birth_date:
                 raise ValueError(

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from core.handbook.dates import age_date, interval_date
+from core.handbook.dates import age_date, interval_date, reached
 from core.i18n import N_
 
 DATA = Path(__file__).resolve().parent / "data" / "schedule.json"
@@ -132,6 +133,7 @@ VACCINE_NAMES = {
     "je2": N_("Japanese encephalitis stage 2"),
     "dt2": N_("Diphtheria-tetanus (DT) stage 2"),
     "hpv": N_("HPV"),
+    "rsv": N_("RSV (maternal vaccination)"),
 }
 
 
@@ -149,6 +151,9 @@ EXTENSION_REASONS = {
         "HPV catch-up extension: after a first dose by 2025-03-31, the series may be "
         "finished until 2026-03-31"
     ),
+    "long_term_illness": N_(
+        "long-term illness special measure: eligible for 2 years from the day the illness ended"
+    ),
 }
 
 
@@ -164,9 +169,33 @@ def _is_live_injectable(v: dict) -> bool:
     return v["kind"] == "live" and v["route"] == "injection"
 
 
+def _fold(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split()).replace("-", "")
+
+
+def product_code(v: dict, text: str | None) -> str | None:
+    """The schedule's product code for what the user wrote (a code or a brand name), or None."""
+    if not text:
+        return None
+    wanted = _fold(text)
+    for code, info in v.get("products", {}).items():
+        if wanted == _fold(code) or any(wanted == _fold(a) for a in info.get("aliases", ())):
+            return code
+    return None
+
+
+def _series_product(v: dict, history: list[Given]) -> str | None:
+    """The product the series started with (the first recorded one), else the default product."""
+    for g in history:
+        code = product_code(v, g.product)
+        if code:
+            return code
+    return v.get("product")
+
+
 # ---------------------------------------------------------------------------------- windows
 def _windows(
-    v: dict, birth: dt.date, history: list[Given], sched: dict
+    v: dict, birth: dt.date, history: list[Given], sched: dict, illness_ended: dt.date | None = None
 ) -> list[tuple[dt.date, dt.date, str]]:
     """The vaccine's eligible windows for this child: (from, until, extension id or "")."""
     base_from = age_date(birth, v["eligible"]["from"])
@@ -174,6 +203,15 @@ def _windows(
     windows = [(base_from, base_until, "")]
     for ext in sched.get("extensions", ()):
         if v["id"] not in ext["vaccines"]:
+            continue
+        if "condition" in ext:  # 長期療養特例: from the day the illness ended, for N years
+            if illness_ended is None or illness_ended <= base_until:
+                continue  # shown only when the illness lasted past the regular window (the city judges)
+            until = reached(illness_ended, 12 * ext["years_after"])
+            if v["id"] in ext.get("age_caps", {}):
+                until = min(until, age_date(birth, ext["age_caps"][v["id"]]))
+            if until >= illness_ended:
+                windows.append((illness_ended, until, ext["id"]))
             continue
         if "born_between" in ext:
             lo, hi = (dt.date.fromisoformat(x) for x in ext["born_between"])
@@ -208,11 +246,13 @@ def _first_in_windows(lower: dt.date, windows, cap: dt.date = FAR):
     return best
 
 
-def _plan_for(v: dict, birth: dt.date, first: dt.date) -> dict:
-    for p in v["plans"]:
+def _plan_for(v: dict, birth: dt.date, first: dt.date, product: str | None = None) -> dict:
+    """The plan for a series started on ``first`` with ``product`` (plans by start age and product)."""
+    plans = [p for p in v["plans"] if p.get("product", product) == product] or v["plans"]
+    for p in plans:
         if "start_until" not in p or first <= age_date(birth, p["start_until"]):
             return p
-    return v["plans"][-1]
+    return plans[-1]
 
 
 @dataclass
@@ -239,8 +279,6 @@ def _age_reason(birth: dt.date, spec: dict, day: dt.date) -> Reason:
         return Reason(N_("{weeks} weeks {days} days after birth"), {"weeks": weeks, "days": days})
     if "school_year" in spec:
         return Reason(N_("school year from {date}"), {"date": day})
-    if "before_months" in spec:
-        return Reason(N_("from {date}"), {"date": day})
     return Reason(N_("from {date}"), {"date": day})
 
 
@@ -257,14 +295,19 @@ def _interval_reason(rule: dict, prev_dose: int, prev: dt.date, day: dt.date) ->
 
 
 def _next_spec(
-    v: dict, birth: dt.date, dates: dict[int, dt.date], order: list[int], first: dt.date | None, fixed_of
+    v: dict,
+    birth: dt.date,
+    dates: dict[int, dt.date],
+    order: list[int],
+    first: dt.date | None,
+    fixed_of,
+    product: str | None = None,
 ) -> _Spec | None:
     """The next dose after ``order`` (dose numbers given/planned/skipped, ``dates`` their days)."""
     if first is None:  # dose 1: every plan starts the same way
         rule = v["plans"][0]["doses"][0]
-        plan = v["plans"][0]
     else:
-        plan = _plan_for(v, birth, first)
+        plan = _plan_for(v, birth, first, product)
         done = set(order)
         remaining = [d for d in plan["doses"] if d["dose"] not in done]
         if not remaining:
@@ -387,17 +430,22 @@ def validate(birth: dt.date, given: list[Given], *, on: dt.date | None = None) -
                         {"vaccine": a.vaccine},
                     ),
                 )
-            products = by_id[b.vaccine].get("products", {})
-            if a.product and b.product and a.product != b.product:
-                if b.product not in products.get(a.product, {}).get("may_switch_to", []):
-                    raise ScheduleError(
-                        f"{b.label()}: a series started with {a.product} cannot continue with {b.product}",
-                        b,
-                        Reason(
-                            N_("a series started with {first} cannot continue with {second}"),
-                            {"first": a.product, "second": b.product},
-                        ),
-                    )
+        known = None  # the product of the latest dose that names a known one
+        for b in doses:
+            v = by_id[b.vaccine]
+            code = product_code(v, b.product)
+            if code is None:
+                continue
+            if known and code != known and code not in v["products"][known].get("may_switch_to", ()):
+                raise ScheduleError(
+                    f"{b.label()}: a series started with {known} cannot continue with {code}",
+                    b,
+                    Reason(
+                        N_("a series started with {first} cannot continue with {second}"),
+                        {"first": known, "second": code},
+                    ),
+                )
+            known = code
         for a, b in zip(doses, doses[1:], strict=False):
             if b.date < a.date:
                 raise ScheduleError(
@@ -406,7 +454,9 @@ def validate(birth: dt.date, given: list[Given], *, on: dt.date | None = None) -
                     Reason(N_("dated before dose {dose} ({date})"), {"dose": a.dose, "date": a.date}),
                 )
     # each dose against the rules, in date order (earlier doses decide the later ones)
-    result = _evaluate(birth, given, on=None, sex=None, conditions=frozenset(), strict=True)
+    result = _evaluate(
+        birth, given, on=None, sex=None, conditions=frozenset(), strict=True, illness_ended=None
+    )
     del result
 
 
@@ -418,13 +468,23 @@ def plan(
     *,
     sex: str | None = None,
     conditions: frozenset[str] | set[str] = frozenset(),
+    illness_ended: dt.date | None = None,
 ) -> list[Dose]:
-    """Every dose of every routine vaccine for this child (see module docstring)."""
+    """Every dose of every routine vaccine for this child (see module docstring); ``illness_ended``:
+    the day a long illness that kept the child from routine doses ended (長期療養特例)."""
     validate(birth, given, on=on)
-    return _evaluate(birth, given, on=on, sex=sex, conditions=frozenset(conditions), strict=False)
+    return _evaluate(
+        birth,
+        given,
+        on=on,
+        sex=sex,
+        conditions=frozenset(conditions),
+        strict=False,
+        illness_ended=illness_ended,
+    )
 
 
-def _evaluate(birth, given, *, on, sex, conditions, strict) -> list[Dose]:
+def _evaluate(birth, given, *, on, sex, conditions, strict, illness_ended) -> list[Dose]:
     sched = schedule_data()
     by_id = sched["by_id"]
     live_gap = sched["live_injectable_interval_days"]
@@ -471,17 +531,18 @@ def _evaluate(birth, given, *, on, sex, conditions, strict) -> list[Dose]:
                 "order": [],
                 "first": None,
                 "ended": None,
-                "windows": _windows(v, birth, given, sched),
+                "windows": _windows(v, birth, given, sched, illness_ended),
+                "product": _series_product(v, history),
             }
         )
     # 1) the doses already given, checked against the rules in date order
     for st in sorted(states, key=lambda s: s["history"][0].date if s["history"] else FAR):
         v = st["v"]
         for g in st["history"]:
-            spec = _next_spec(v, birth, st["dates"], st["order"], st["first"], fixed_of)
+            spec = _next_spec(v, birth, st["dates"], st["order"], st["first"], fixed_of, st["product"])
             while spec is not None and spec.dose < g.dose and (spec.skip or spec.rule.get("skip_when_late")):
                 st["order"].append(spec.dose)  # a dose legitimately skipped before this one
-                spec = _next_spec(v, birth, st["dates"], st["order"], st["first"], fixed_of)
+                spec = _next_spec(v, birth, st["dates"], st["order"], st["first"], fixed_of, st["product"])
             if spec is None or spec.dose != g.dose:
                 expected = spec.dose if spec else None
                 raise ScheduleError(
@@ -591,7 +652,7 @@ def _evaluate(birth, given, *, on, sex, conditions, strict) -> list[Dose]:
         pending.append(st)
 
     def candidate(st):
-        spec = _next_spec(st["v"], birth, st["dates"], st["order"], st["first"], fixed_of)
+        spec = _next_spec(st["v"], birth, st["dates"], st["order"], st["first"], fixed_of, st["product"])
         if spec is None:
             return None
         if spec.skip is not None:
@@ -705,7 +766,7 @@ def _evaluate(birth, given, *, on, sex, conditions, strict) -> list[Dose]:
                 )
             )
             # the rest of the series cannot be routine either
-            plan_ = _plan_for(v, birth, st["first"] or on)
+            plan_ = _plan_for(v, birth, st["first"] or on, st["product"])
             for rule in plan_["doses"]:
                 if rule["dose"] > spec.dose:
                     out.append(
@@ -810,3 +871,72 @@ def next_due(doses: list[Dose]) -> Dose | None:
     """The dose to go for next: the earliest proposed date among due/overdue/upcoming doses."""
     open_ = [d for d in doses if d.status in ("due", "overdue", "upcoming") and d.proposed]
     return min(open_, key=lambda d: (d.proposed, d.status != "due"), default=None)
+
+
+# ---------------------------------------------------------------------------------- maternal
+@dataclass
+class MaternalDose:
+    """A vaccine given to the pregnant woman (RSV 母子免疫): a pregnancy record, not a child dose."""
+
+    vaccine: str
+    earliest: dt.date
+    eligible_until: dt.date
+    status: str
+    reason: Reason
+    given: dt.date | None = None
+    routine: bool = True
+
+
+def gestation_day(due_date: dt.date, weeks: int, days: int = 0) -> dt.date:
+    """The day of pregnancy week ``weeks`` + ``days`` for a due date (the due date is 40 weeks 0 days)."""
+    return due_date - dt.timedelta(days=280 - (7 * weeks + days))
+
+
+def maternal_plan(*, due_date: dt.date, given: dict[str, dt.date], on: dt.date) -> list[MaternalDose]:
+    """Each maternal vaccine of the schedule for one pregnancy: its window (in weeks of pregnancy,
+    from the due date), the status and the reason; ``given``: vaccine id -> the day it was given."""
+    out = []
+    for m in schedule_data().get("maternal", ()):
+        g = m["gestation"]
+        start = gestation_day(due_date, g["from"]["weeks"], g["from"]["days"])
+        until = gestation_day(due_date, g["until"]["weeks"], g["until"]["days"])
+        routine_from = dt.date.fromisoformat(m["routine_from"])
+        earliest = max(start, routine_from)
+        day = given.get(m["id"])
+        if day is not None:
+            routine = earliest <= day <= until
+            reason = (
+                Reason(N_("given on {date}"), {"date": day})
+                if routine
+                else Reason(N_("given on {date}, outside the routine window (voluntary)"), {"date": day})
+            )
+            out.append(MaternalDose(m["id"], earliest, until, "done", reason, day, routine))
+        elif until < routine_from:
+            out.append(
+                MaternalDose(
+                    m["id"],
+                    start,
+                    until,
+                    "ineligible",
+                    Reason(N_("routine only from {date}"), {"date": routine_from}),
+                    routine=False,
+                )
+            )
+        elif on < earliest:
+            weeks = (
+                Reason(N_("{weeks} weeks {days} days of pregnancy"), dict(g["from"]))
+                if earliest == start
+                else Reason(N_("routine only from {date}"), {"date": routine_from})
+            )
+            reason = Reason(N_("from {date}: {why}"), {"date": earliest, "why": weeks})
+            out.append(MaternalDose(m["id"], earliest, until, "upcoming", reason))
+        elif on <= until:
+            why = Reason(N_("{weeks} weeks {days} days of pregnancy"), dict(g["until"]))
+            reason = Reason(N_("due now, recommended until {date}: {why}"), {"date": until, "why": why})
+            out.append(MaternalDose(m["id"], earliest, until, "due", reason))
+        else:
+            reason = Reason(
+                N_("the routine period ended on {date} (voluntary vaccination is possible)"), {"date": until}
+            )
+            out.append(MaternalDose(m["id"], earliest, until, "ineligible", reason, routine=False))
+    return out

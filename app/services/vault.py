@@ -1,7 +1,8 @@
 """An encrypted local store for personal records (the handbook, payslips): never on a server.
 
-Each named document is one JSON object, encrypted with AES-256-GCM (``cryptography``, which
-Pyodide ships, so this loads in the browser too) under a 256-bit key that lives in the
+Each named document is one JSON object, encrypted with AES-256-GCM (``cryptography``; in the
+browser, where the static site ships no ``cryptography`` wheel, the same AES-256-GCM through the
+browser's WebCrypto, ``crypto.subtle``: both give ciphertext || 16-byte tag) under a 256-bit key that lives in the
 platform's secure storage (flet-secure-storage: Keychain on iOS/macOS, Keystore-backed
 EncryptedSharedPreferences on Android, libsecret on Linux, DPAPI on Windows).
 
@@ -35,12 +36,10 @@ import hashlib
 import json
 import os
 import secrets
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 FORMAT = "machi-vault"
 FORMAT_VERSION = 1
@@ -136,6 +135,81 @@ class KeyValueBlobStore:
         return await self.store.get(PREFIX + name + ".prev")
 
 
+class _AuthenticationFailed(Exception):
+    pass
+
+
+class _CryptographyAead:
+    """AES-256-GCM from ``cryptography`` (desktop, phones, the server-session web app)."""
+
+    def __init__(self, key: bytes):
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        self._aes = AESGCM(key)
+
+    async def encrypt(self, nonce: bytes, plain: bytes, aad: bytes) -> bytes:
+        return self._aes.encrypt(nonce, plain, aad)
+
+    async def decrypt(self, nonce: bytes, ct: bytes, aad: bytes) -> bytes:
+        from cryptography.exceptions import InvalidTag
+
+        try:
+            return self._aes.decrypt(nonce, ct, aad)
+        except InvalidTag as exc:
+            raise _AuthenticationFailed from exc
+
+
+class _WebCryptoAead:
+    """AES-256-GCM from the browser's WebCrypto (Python in the browser: Pyodide)."""
+
+    def __init__(self, key: bytes):
+        self._raw = key
+        self._key = None
+
+    async def _crypto_key(self):
+        if self._key is None:
+            import js
+            from pyodide.ffi import to_js
+
+            self._key = await js.crypto.subtle.importKey(
+                "raw", to_js(self._raw), "AES-GCM", False, to_js(["encrypt", "decrypt"])
+            )
+        return self._key
+
+    def _params(self, nonce: bytes, aad: bytes):
+        import js
+        from pyodide.ffi import to_js
+
+        return to_js(
+            {"name": "AES-GCM", "iv": to_js(nonce), "additionalData": to_js(aad), "tagLength": 128},
+            dict_converter=js.Object.fromEntries,
+        )
+
+    async def encrypt(self, nonce: bytes, plain: bytes, aad: bytes) -> bytes:
+        import js
+        from pyodide.ffi import to_js
+
+        out = await js.crypto.subtle.encrypt(self._params(nonce, aad), await self._crypto_key(), to_js(plain))
+        return bytes(js.Uint8Array.new(out).to_py())
+
+    async def decrypt(self, nonce: bytes, ct: bytes, aad: bytes) -> bytes:
+        import js
+        from pyodide.ffi import JsException, to_js
+
+        try:
+            out = await js.crypto.subtle.decrypt(
+                self._params(nonce, aad), await self._crypto_key(), to_js(ct)
+            )
+        except JsException as exc:  # OperationError: the tag does not match
+            raise _AuthenticationFailed from exc
+        return bytes(js.Uint8Array.new(out).to_py())
+
+
+def aead(key: bytes):
+    """The AES-256-GCM implementation of this platform (WebCrypto in the browser)."""
+    return _WebCryptoAead(key) if sys.platform == "emscripten" else _CryptographyAead(key)
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -159,7 +233,7 @@ class Vault:
         if protection not in PROTECTIONS:
             raise ValueError(f"unknown protection {protection!r}")
         self.blobs = blobs
-        self._aes = AESGCM(key)
+        self._aes = aead(key)
         self.key_id = _key_id(key)
         self.protection = protection
         self.migrations = dict(migrations or {})
@@ -193,10 +267,10 @@ class Vault:
     def _aad(self, name: str) -> bytes:
         return f"{FORMAT}:{FORMAT_VERSION}:{name}".encode()
 
-    def encrypt(self, name: str, payload: dict) -> str:
+    async def encrypt(self, name: str, payload: dict) -> str:
         plain = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
         nonce = secrets.token_bytes(12)
-        ct = self._aes.encrypt(nonce, plain, self._aad(name))
+        ct = await self._aes.encrypt(nonce, plain, self._aad(name))
         return json.dumps(
             {
                 "format": FORMAT,
@@ -209,7 +283,7 @@ class Vault:
             sort_keys=True,
         )
 
-    def decrypt(self, name: str, text: str) -> dict:
+    async def decrypt(self, name: str, text: str) -> dict:
         try:
             env = json.loads(text)
         except ValueError as exc:
@@ -221,13 +295,13 @@ class Vault:
         if env.get("kid") != self.key_id:
             raise VaultError(f"{name}: encrypted with another key (not available on this device)")
         try:
-            plain = self._aes.decrypt(
+            plain = await self._aes.decrypt(
                 base64.b64decode(env["nonce"], validate=True),
                 base64.b64decode(env["ct"], validate=True),
                 self._aad(name),
             )
             payload = json.loads(plain)
-        except (InvalidTag, KeyError, ValueError, TypeError) as exc:
+        except (_AuthenticationFailed, KeyError, ValueError, TypeError) as exc:
             raise VaultError(f"{name}: stored data is damaged (authentication failed)") from exc
         if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
             raise VaultError(f"{name}: stored data has no document")
@@ -258,14 +332,14 @@ class Vault:
         if text is None:
             return None
         try:
-            payload = self.decrypt(name, text)
+            payload = await self.decrypt(name, text)
         except VaultError as first:
             reader = getattr(self.blobs, "read_previous", None)
             prev = await reader(name) if reader else None
             if prev is None:
                 raise
             try:
-                payload = self.decrypt(name, prev)
+                payload = await self.decrypt(name, prev)
             except VaultError:
                 raise first from None
             self.recovered.append(name)
@@ -276,7 +350,7 @@ class Vault:
         if not isinstance(data, dict):
             raise TypeError("a vault document is a dict")
         current, _ = self.migrations.get(name, (1, {}))
-        text = self.encrypt(name, {"schema": current, "data": data})
+        text = await self.encrypt(name, {"schema": current, "data": data})
         old = await self.blobs.read(name)
         if old is not None and name not in self.recovered:
             try:
@@ -286,7 +360,7 @@ class Vault:
                 other_key = False
             if other_key:
                 raise VaultError(f"{name}: the stored document belongs to another key; not overwritten")
-        self.decrypt(name, text)  # never store what cannot be read back
+        await self.decrypt(name, text)  # never store what cannot be read back
         await self.blobs.write(name, text)
         if name in self.recovered:
             self.recovered.remove(name)
@@ -302,7 +376,7 @@ async def _get_or_create(keys: KeyStore) -> bytes:
         if len(key) != 32:
             raise VaultError("the stored vault key is damaged")
         return key
-    key = AESGCM.generate_key(bit_length=256)
+    key = secrets.token_bytes(32)  # what AESGCM.generate_key(bit_length=256) does
     await keys.set(KEY_NAME, _b64(key))
     if await keys.get(KEY_NAME) != _b64(key):  # a store that drops writes must not lose data later
         raise RuntimeError("the key store did not keep the key")

@@ -13,12 +13,16 @@ Every item gets a few search keys, built once per (city, language):
   and Tagalog have no Snowball stemmer and are matched as they are.
 
 Ranking: exact match, then prefix, then substring (or every query word's stem among the name's
-stems), then fuzzy (rapidfuzz) above a cut-off.  Within a tier, a shorter key wins (a closer
+stems), then fuzzy above a cut-off.  Fuzzy scores come from rapidfuzz's ``fuzz.ratio`` where it is
+installed, else (in the browser, where Pyodide has no rapidfuzz wheel) from the standard library's
+``difflib.SequenceMatcher.ratio`` on the same 0-100 scale (``FUZZY_BACKEND`` says which).  Within a tier, a shorter key wins (a closer
 match), then the dictionary order.
 """
 
 from __future__ import annotations
 
+import difflib
+import importlib.util
 import re
 import unicodedata
 from bisect import bisect_left
@@ -27,7 +31,6 @@ from functools import cache
 
 import snowballstemmer
 from babel import Locale, UnknownLocaleError
-from rapidfuzz import fuzz, process
 
 from core.garbage.model import Item
 from core.text import is_ascii_word, kakasi_convert, kana_key, lookup_key, romaji_key
@@ -44,6 +47,40 @@ def _ruby_variants(text: str) -> set[str]:
 
 
 FUZZY_CUTOFF = 78.0
+
+
+def _rapidfuzz_extract(query: str, choices: list[str], cutoff: float, limit: int) -> list[tuple[float, int]]:
+    from rapidfuzz import fuzz, process
+
+    return [
+        (score, i)
+        for _, score, i in process.extract(
+            query, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit
+        )
+    ]
+
+
+def _difflib_extract(query: str, choices: list[str], cutoff: float, limit: int) -> list[tuple[float, int]]:
+    """(score, index) of the best ``limit`` choices at or above ``cutoff``, best first, then by index."""
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(query)  # SequenceMatcher caches what it learns about seq2
+    found = []
+    for i, choice in enumerate(choices):
+        matcher.set_seq1(choice)
+        if matcher.real_quick_ratio() * 100 >= cutoff and matcher.quick_ratio() * 100 >= cutoff:
+            score = matcher.ratio() * 100
+            if score >= cutoff:
+                found.append((score, i))
+    found.sort(key=lambda hit: -hit[0])  # stable: the order of the choices breaks ties
+    return found[:limit]
+
+
+def _default_backend() -> str:
+    return "rapidfuzz" if importlib.util.find_spec("rapidfuzz") else "difflib"  # found, not imported
+
+
+FUZZY_BACKENDS = {"rapidfuzz": _rapidfuzz_extract, "difflib": _difflib_extract}
+FUZZY_BACKEND = _default_backend()
 _WORD = re.compile(r"\w+")
 
 
@@ -178,5 +215,5 @@ class SearchIndex:
         heads = self._heads.get((id(keys), window))
         if heads is None:  # the heads of one window length, cut once per index
             heads = self._heads[id(keys), window] = [k[:window] for k in keys]
-        for _, score, i in process.extract(q, heads, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=50):
+        for score, i in FUZZY_BACKENDS[FUZZY_BACKEND](q, heads, FUZZY_CUTOFF, 50):
             offer(owners[i], FUZZY, score, keys[i])

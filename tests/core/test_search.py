@@ -5,9 +5,19 @@ from __future__ import annotations
 import pytest
 
 from core.city import load_city
+from core.garbage import search as search_module
 from core.garbage.importers import import_odgarbage
 from core.garbage.search import SearchIndex
 from core.garbage.service import search
+
+
+@pytest.fixture(autouse=True, params=sorted(search_module.FUZZY_BACKENDS))
+def fuzzy_backend(request, monkeypatch):
+    """Every test on both fuzzy backends: rapidfuzz (installed here) and difflib (the browser's)."""
+    if request.param == "rapidfuzz":
+        pytest.importorskip("rapidfuzz")
+    monkeypatch.setattr(search_module, "FUZZY_BACKEND", request.param)
+    return request.param
 
 
 @pytest.fixture(scope="module")
@@ -179,3 +189,13 @@ def test_stemmers_come_from_snowball_for_the_languages_it_covers():
         assert stemmer_for(lang) is not None, lang
     for lang in ("ja", "ja@easy", "zh_Hans", "ko", "vi", "tl", None):
         assert stemmer_for(lang) is None, lang
+
+
+def test_typos_are_found_by_the_fuzzy_tier_of_each_backend(city, fuzzy_backend):
+    from core.garbage.search import FUZZY
+
+    index = SearchIndex(list(city.garbage.items))
+    for query, expected in [("ペトボトル", "ペットボトル"), ("ふとんん", "布団")]:
+        hits = index.search(query, limit=5)
+        assert hits and hits[0].tier == FUZZY, (fuzzy_backend, query, hits[:1])
+        assert expected in hits[0].item.name, (fuzzy_backend, query, hits[0])

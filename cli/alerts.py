@@ -11,7 +11,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from cli.main import CityOpt, DataDirOpt, JsonOpt, emit_json, err, fail, out
+    from cli.common import CityOpt, DataDirOpt, JsonOpt, emit_json, err, fail, out
 
     alerts = typer.Typer(no_args_is_help=True, help="JMA weather warnings: read and replay documents.")
     app.add_typer(alerts, name="alerts")

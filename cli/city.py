@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from cli.main import _slug, emit_json, err, fail, out, warn
+from cli.common import _slug, emit_json, err, fail, out, warn
 from core.city import DEFAULT_CITY
 
 KIND_HELP = "events, tourism, wifi, aed, childcare, evacuation (CSV or GSI GeoJSON), shelter (GSI GeoJSON)."

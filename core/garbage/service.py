@@ -9,12 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from core.city import City
 from core.garbage import calendar as cal
 from core.garbage.model import Area, Category, Item
-from core.garbage.search import SearchIndex
 from core.text import lookup_key
+
+if TYPE_CHECKING:
+    from core.garbage.search import SearchIndex
 
 
 class AreaNotFound(LookupError):
@@ -135,6 +138,8 @@ def next_dates(city: City, area: Area, on: dt.date) -> dict[str, str | None]:
 
 @lru_cache(maxsize=32)
 def _index(city: City, lang: str) -> SearchIndex:
+    from core.garbage.search import SearchIndex  # rapidfuzz, Babel, Snowball: only for a search
+
     names = {} if lang == "ja" else city.garbage_translations(lang)["items"]
     return SearchIndex(city.garbage.items, names, lang)
 

@@ -5,15 +5,18 @@
 * ``Immunization`` per recorded dose: status, vaccineCode (Machi's vaccine id; the product in a
   second coding), patient, occurrenceDateTime, lotNumber, location (the clinic) and
   protocolApplied.doseNumberPositiveInt.  Profile JP_Immunization (JP Core 1.x).  JP Core asks
-  for HOT/YJ product codes; a parent does not know them, so the Machi code system is used.
+  for HOT/YJ product codes; a parent does not know them and no code table is in the project's
+  sources (the reference names the systems, not the codes), so the Machi code system is used.
 * ``Observation`` per growth value (vital-signs; profile JP_Observation_BodyMeasurement with
   LOINC 29463-7 body weight, 8302-2 body height, 9843-4 head circumference; UCUM kg/cm).
 * Everything the handbook holds that FHIR has no plain resource for (guardians, pregnancy
   visits, birth details, check-ups, notes, reminder settings) travels in one ``Binary`` with the
   handbook JSON of those parts, so an export re-imports to an identical handbook.
 
-``validate_bundle`` checks the structure (resource types, required fields, dates, references)
-and ``from_bundle`` refuses anything that fails it.
+``validate_bundle`` checks the structure (resource types, the R4 required elements the export uses,
+FHIR date/dateTime/instant formats and real calendar days, unique fullUrls, references) and never
+raises; ``from_bundle`` refuses anything that fails it, or that is damaged in any other way, with
+``HandbookError`` (callers then leave the stored handbook as it was).
 """
 
 from __future__ import annotations
@@ -38,7 +41,29 @@ GROWTH_CODES = {
 }
 BY_LOINC = {code: field for field, (code, _, _) in GROWTH_CODES.items()}
 REST_TYPE = "application/vnd.machi.handbook-rest+json"
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# FHIR R4 primitive formats (https://hl7.org/fhir/R4/datatypes.html), then a calendar check
+_FHIR_DATE = re.compile(
+    r"^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?$"
+)
+_FHIR_DATETIME = re.compile(
+    r"^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])"
+    r"(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00)))?)?)?$"
+)
+_FHIR_INSTANT = re.compile(
+    r"^([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])"
+    r"T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))$"
+)
+
+
+def _day(value: object, pattern: re.Pattern = _FHIR_DATETIME) -> bool:
+    """A FHIR date/dateTime (per ``pattern``) that is a full, real calendar day (2025-02-30 is not)."""
+    if not isinstance(value, str) or not pattern.match(value) or len(value) < 10:
+        return False
+    try:
+        dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return False
+    return True
 
 
 def _urn(kind: str, rid: str) -> str:
@@ -132,20 +157,34 @@ def _need(cond: bool, problems: list[str], where: str, what: str) -> None:
 
 
 def validate_bundle(bundle: object) -> list[str]:
-    """Structural problems of a FHIR R4 handbook Bundle (empty list: valid)."""
+    """Structural problems of a FHIR R4 handbook Bundle (empty list: valid); never raises."""
+    try:
+        return _problems(bundle)
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError) as exc:
+        return [f"the Bundle is damaged ({type(exc).__name__}: {exc})"]
+
+
+def _problems(bundle: object) -> list[str]:
     p: list[str] = []
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         return ["not a FHIR Bundle (resourceType must be 'Bundle')"]
     _need(bundle.get("type") == "collection", p, "Bundle.type", "must be 'collection'")
+    if "timestamp" in bundle:
+        _need(_day(bundle["timestamp"], _FHIR_INSTANT), p, "Bundle.timestamp", "must be a FHIR instant")
     entries = bundle.get("entry")
     if not isinstance(entries, list):
         return [*p, "Bundle.entry: missing or not a list"]
     patients = set()
+    urls = [e.get("fullUrl") for e in entries if isinstance(e, dict)]
+    _need(len(set(urls)) == len(urls), p, "Bundle.entry", "fullUrl values must be unique")
     for i, e in enumerate(entries):
         r = e.get("resource") if isinstance(e, dict) else None
         if not isinstance(r, dict) or "resourceType" not in r:
             p.append(f"entry[{i}]: no resource")
             continue
+        _need(
+            isinstance(e.get("fullUrl"), str) and bool(e["fullUrl"]), p, f"entry[{i}]", "fullUrl is required"
+        )
         if r["resourceType"] == "Patient":
             patients.add(e.get("fullUrl"))
     for i, e in enumerate(entries):
@@ -156,12 +195,17 @@ def validate_bundle(bundle: object) -> list[str]:
         if kind == "Patient":
             _need(r.get("gender") in ("male", "female"), p, where, "gender must be male or female")
             _need(
-                isinstance(r.get("birthDate"), str) and bool(_DATE.match(r["birthDate"])),
+                _day(r.get("birthDate"), _FHIR_DATE), p, where, "birthDate must be a FHIR date (YYYY-MM-DD)"
+            )
+            _need(
+                isinstance(r.get("identifier"), list)
+                and bool(r["identifier"])
+                and isinstance(r["identifier"][0], dict)
+                and isinstance(r["identifier"][0].get("value"), str),
                 p,
                 where,
-                "birthDate must be YYYY-MM-DD",
+                "identifier is required",
             )
-            _need(bool(r.get("identifier")), p, where, "identifier is required")
         elif kind == "Immunization":
             _need(r.get("status") == "completed", p, where, "status must be 'completed'")
             codes = (r.get("vaccineCode") or {}).get("coding") or []
@@ -177,14 +221,11 @@ def validate_bundle(bundle: object) -> list[str]:
                 where,
                 "patient must reference a Patient",
             )
-            _need(
-                isinstance(r.get("occurrenceDateTime"), str)
-                and bool(_DATE.match(r["occurrenceDateTime"][:10])),
-                p,
-                where,
-                "occurrenceDateTime must be a date",
-            )
-            doses = [x.get("doseNumberPositiveInt") for x in r.get("protocolApplied") or []]
+            _need(_day(r.get("occurrenceDateTime")), p, where, "occurrenceDateTime must be a FHIR dateTime")
+            doses = [
+                x.get("doseNumberPositiveInt") if isinstance(x, dict) else None
+                for x in r.get("protocolApplied") or []
+            ]
             _need(
                 bool(doses) and isinstance(doses[0], int) and doses[0] > 0,
                 p,
@@ -206,13 +247,7 @@ def validate_bundle(bundle: object) -> list[str]:
                 where,
                 "subject must reference a Patient",
             )
-            _need(
-                isinstance(r.get("effectiveDateTime"), str)
-                and bool(_DATE.match(r["effectiveDateTime"][:10])),
-                p,
-                where,
-                "effectiveDateTime must be a date",
-            )
+            _need(_day(r.get("effectiveDateTime")), p, where, "effectiveDateTime must be a FHIR dateTime")
             q = r.get("valueQuantity") or {}
             _need(
                 isinstance(q.get("value"), (int, float)) and q.get("system") == UCUM,
@@ -237,6 +272,15 @@ def from_bundle(bundle: object, *, today: dt.date | None = None) -> Handbook:
     problems = validate_bundle(bundle)
     if problems:
         raise HandbookError("; ".join(problems))
+    try:
+        rest = _rest_with_records(bundle)
+    except (AttributeError, KeyError, IndexError, TypeError, StopIteration) as exc:
+        raise HandbookError(f"the Bundle is damaged ({type(exc).__name__}: {exc})") from None
+    return load_handbook(rest, today=today)
+
+
+def _rest_with_records(bundle) -> dict:
+    """The handbook document: the Binary's parts with the Patient, Immunization and Observation data."""
     entries = [e["resource"] for e in bundle["entry"]]  # type: ignore[index]
     rests = [r for r in entries if r["resourceType"] == "Binary"]
     if len(rests) != 1:
@@ -294,4 +338,4 @@ def from_bundle(bundle: object, *, today: dt.date | None = None) -> Handbook:
             m[BY_LOINC[code]] = r["valueQuantity"]["value"]
     for child in by_ref.values():
         child["vaccinations"] = [{k: v for k, v in x.items() if v is not None} for x in child["vaccinations"]]
-    return load_handbook(rest, today=today)
+    return rest

@@ -179,18 +179,23 @@ async def test_export_import_round_trip(repo, tmp_path, fmt):
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("damage", ["truncated", "not_utf8", "bad_record", "fhir_truncated"])
+@pytest.mark.parametrize(
+    "damage", ["truncated", "not_utf8", "bad_record", "fhir_truncated", "fhir_bad_date", "fhir_bad_dose"]
+)
 async def test_broken_import_changes_nothing(repo, tmp_path, damage):
     _, vm, cid = await with_child(repo, tmp_path)
     await vm.add_vaccination(cid, "pcv", "1", "2014-03-10")
     before_book, before_bytes = vm.book.model_copy(deep=True), (tmp_path / "handbook.vault").read_bytes()
-    good = vm.export_json()
+    good, bundle = vm.export_json(), vm.export_fhir()
     data = {
         "truncated": good[: len(good) // 2],
         "not_utf8": b"\xff\xfe\x00",
         "bad_record": good.replace(b'"pcv"', b'"pcx"'),
-        "fhir_truncated": vm.export_fhir()[:-300],
+        "fhir_truncated": bundle[:-300],
+        "fhir_bad_date": bundle.replace(b'"2014-03-10"', b'"2014-02-30"'),  # parses, not a day
+        "fhir_bad_dose": bundle.replace(b'"doseNumberPositiveInt": 1', b'"doseNumberPositiveInt": "1"'),
     }[damage]
+    assert data not in (good, bundle)  # each damage really changed the file
     message = await vm.import_bytes(data)
     assert message and "Nothing was changed" in message
     assert vm.book == before_book and (tmp_path / "handbook.vault").read_bytes() == before_bytes

@@ -8,6 +8,8 @@ import datetime as dt
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from core.handbook import fhir, growth
 from core.handbook.model import (
@@ -17,6 +19,7 @@ from core.handbook.model import (
     Guardian,
     Handbook,
     HandbookError,
+    MaternalVaccination,
     Measurement,
     Note,
     Pregnancy,
@@ -63,6 +66,7 @@ def sample() -> Handbook:
             Vaccination(vaccine="pcv", dose=1, date=D(2025, 9, 30), product="PCV20"),
         ],
         notes=[Note(date=D(2025, 8, 5), text="はじめて笑った")],
+        illness_ended=D(2025, 8, 20),
     )
     brother = Child(name="Ken", sex="male", birth_date=D(2023, 2, 28))
     return Handbook(
@@ -81,6 +85,7 @@ def sample() -> Handbook:
                         urine_sugar="-",
                     )
                 ],
+                vaccinations=[MaternalVaccination(vaccine="rsv", date=D(2025, 6, 1), lot="R1")],
             )
         ],
         children=[child, brother],
@@ -187,6 +192,159 @@ def test_fhir_round_trip_is_identical():
     again = fhir.from_bundle(json.loads(json.dumps(fhir.to_bundle(book))))
     assert again == book
     assert again.to_json() == book.to_json()
+
+
+# An independent structural check: FHIR R4 cardinalities (1..1 / 1..*) of what the export uses,
+# the R4 primitive formats, and the vital-signs / JP Core profile constraints it claims.
+FHIR_DATE = (
+    r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?"
+)
+TZ = r"(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
+FHIR_DATETIME = FHIR_DATE + r"(T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?" + TZ + ")?"
+FHIR_INSTANT = FHIR_DATE + r"T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?" + TZ
+R4_REQUIRED = {  # resource: (required elements, date elements)
+    "Bundle": (["type"], {"timestamp": FHIR_INSTANT}),
+    "Patient": (["identifier", "gender", "birthDate"], {"birthDate": FHIR_DATE}),  # JP_Patient: identifier
+    "Immunization": (
+        ["status", "vaccineCode", "patient", "occurrenceDateTime"],
+        {"occurrenceDateTime": FHIR_DATETIME},
+    ),
+    "Observation": (
+        ["status", "category", "code", "subject", "effectiveDateTime", "valueQuantity"],  # vital-signs
+        {"effectiveDateTime": FHIR_DATETIME},
+    ),
+    "Binary": (["contentType"], {}),
+}
+
+
+def _r4_problems(bundle: dict) -> list[str]:
+    import re
+
+    out = []
+
+    def check(res: dict, where: str):
+        required, dates = R4_REQUIRED[res["resourceType"]]
+        out.extend(f"{where}: {k} missing" for k in required if res.get(k) in (None, "", [], {}))
+        for k, pattern in dates.items():
+            if k in res:
+                if not re.fullmatch(pattern, res[k]):
+                    out.append(
+                        f"{where}: {k} {res[k]!r} is not a FHIR {pattern is FHIR_DATE and 'date' or 'dateTime'}"
+                    )
+                else:
+                    dt.date.fromisoformat(res[k][:10])  # a real calendar day
+
+    check(bundle, "Bundle")
+    for i, e in enumerate(bundle["entry"]):
+        check(e["resource"], f"entry[{i}] {e['resource']['resourceType']}")
+    return out
+
+
+def _r4_content_checks(bundle: dict) -> None:
+    urls = [e["fullUrl"] for e in bundle["entry"]]
+    assert len(set(urls)) == len(urls)
+    for e in bundle["entry"]:
+        r = e["resource"]
+        if r["resourceType"] == "Immunization":
+            assert r["status"] in ("completed", "entered-in-error", "not-done")
+            assert r["vaccineCode"]["coding"] and all(
+                c["system"] and c["code"] for c in r["vaccineCode"]["coding"]
+            )
+            assert r["patient"]["reference"] in urls
+            for pa in r.get("protocolApplied", []):  # R4: protocolApplied.doseNumber[x] 1..1
+                assert isinstance(pa["doseNumberPositiveInt"], int) and pa["doseNumberPositiveInt"] > 0
+        if r["resourceType"] == "Observation":
+            assert r["status"] in ("registered", "preliminary", "final", "amended", "corrected")
+            assert any(c["code"] == "vital-signs" for cat in r["category"] for c in cat["coding"])
+            assert (
+                r["code"]["coding"][0]["system"] == "http://loinc.org" and r["subject"]["reference"] in urls
+            )
+            q = r["valueQuantity"]
+            assert isinstance(q["value"], (int, float)) and q["system"] == "http://unitsofmeasure.org"
+            assert q["code"] in ("kg", "cm")
+        if r["resourceType"] == "Patient":
+            assert r["gender"] in ("male", "female", "other", "unknown")
+            assert set(r) <= {"resourceType", "meta", "identifier", "name", "gender", "birthDate"}  # minimal
+        if r["resourceType"] == "Binary":
+            base64.b64decode(r["data"], validate=True)
+
+
+def test_fhir_export_passes_an_independent_r4_structure_check():
+    bundle = json.loads(json.dumps(fhir.to_bundle(sample())))
+    assert _r4_problems(bundle) == []
+    _r4_content_checks(bundle)
+    assert fhir.validate_bundle(bundle) == []
+
+
+def test_the_independent_check_catches_what_it_should():
+    bundle = copy.deepcopy(fhir.to_bundle(sample()))
+    bundle["entry"][0]["resource"]["birthDate"] = "2025-7-31"
+    bundle["entry"][2]["resource"].pop("vaccineCode")
+    assert len(_r4_problems(bundle)) == 2
+
+
+@pytest.mark.parametrize(
+    ("where", "key", "value"),
+    [
+        (0, "birthDate", "2025-02-30"),  # not a calendar day
+        (0, "birthDate", "2025-13-01"),
+        (0, "birthDate", "2025-07-31T00:00:00Z"),  # birthDate is a date, not a dateTime
+        (2, "occurrenceDateTime", "2025-09-31"),
+        (2, "occurrenceDateTime", "2025-09-30T25:00:00+09:00"),
+        (2, "occurrenceDateTime", "2025-09"),  # a month is a FHIR date, but not a day a dose was given
+        (4, "effectiveDateTime", "yesterday"),
+    ],
+)
+def test_fhir_dates_are_checked_as_fhir_dates(where, key, value):
+    bundle = copy.deepcopy(fhir.to_bundle(sample()))
+    entry = bundle["entry"][where]["resource"]
+    assert key in entry
+    entry[key] = value
+    with pytest.raises(HandbookError, match=key):
+        fhir.from_bundle(bundle)
+
+
+def test_fhir_bundle_timestamp_is_an_instant():
+    bundle = fhir.to_bundle(sample(), now=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC))
+    assert bundle["timestamp"] == "2026-01-02T03:04:05+00:00" and fhir.validate_bundle(bundle) == []
+    bundle["timestamp"] = "2026-01-02"
+    assert any("timestamp" in p for p in fhir.validate_bundle(bundle))
+
+
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _paths(v, (*prefix, i))
+
+
+JUNK = st.one_of(st.none(), st.integers(-3, 3), st.text(max_size=5), st.just([]), st.just({}), st.just(["x"]))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_corrupted_bundles_are_refused_or_read_never_crash(data):
+    """Any one element replaced or removed: a HandbookError, or a handbook that validates."""
+    bundle = fhir.to_bundle(sample())
+    paths = [p for p in _paths(bundle) if p]
+    path = data.draw(st.sampled_from(paths))
+    parent = bundle
+    for k in path[:-1]:
+        parent = parent[k]
+    if data.draw(st.booleans()):
+        parent[path[-1]] = data.draw(JUNK)
+    elif isinstance(parent, dict):
+        del parent[path[-1]]
+    else:
+        parent.pop(path[-1])
+    try:
+        book = fhir.from_bundle(bundle)
+    except HandbookError:
+        return
+    assert load_handbook(book.to_dict()) == book
 
 
 @pytest.mark.parametrize(

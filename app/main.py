@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from pathlib import Path
 
 import flet as ft
 
-from app.platform import SharedPreferencesStore, platform_name
+from app.platform import SharedPreferencesStore, platform_name, start_background
 from app.services.backend import BackendClient
 from app.services.config import AppConfig
 from app.services.notifications import InboxNotificationService
@@ -71,9 +70,7 @@ def make_main(config: AppConfig | None = None):
         shell = Shell(page, vm, save_file)
         shell.start()
         # after the first screen is drawn: the search index, so the first search answers at once
-        threading.Thread(
-            target=vm.repo.prepare_search, args=(vm.language,), name="search-index", daemon=True
-        ).start()
+        start_background(vm.repo.prepare_search, vm.language, name="search-index")
         stop = asyncio.Event()
 
         def closed(e=None):

@@ -30,6 +30,7 @@ from core.handbook.model import (
     Guardian,
     Handbook,
     HandbookError,
+    MaternalVaccination,
     Measurement,
     Note,
     Pregnancy,
@@ -573,6 +574,81 @@ class HandbookViewModel:
             return str(exc)
         await self._sync_reminders_quietly()
         return None
+
+    def illness_ended_text(self, child_id: str) -> str:
+        c = self.child(child_id)
+        return c.illness_ended.isoformat() if c and c.illness_ended else ""
+
+    async def set_illness_ended(self, child_id: str, date: str) -> FormResult:
+        """長期療養特例: the day a long illness that kept the child from routine doses ended ("" clears)."""
+        c = self.child(child_id)
+        if c is None:
+            return FormResult({"form": self.t("This child is not in the handbook.")}, [])
+        errors: dict[str, str] = {}
+        day = self._date(date, "date", errors, birth=c.birth_date) if (date or "").strip() else None
+        if errors:
+            return FormResult(errors, [])
+        before = c.illness_ended
+        c.illness_ended = day
+        try:
+            await self._save()
+        except VaultError as exc:
+            c.illness_ended = before
+            return FormResult({"form": str(exc)}, [])
+        await self._sync_reminders_quietly()
+        return FormResult({}, [], ok=True)
+
+    async def set_maternal(self, due_date: str, rsv_date: str = "") -> FormResult:
+        """The current pregnancy's due date and the day the RSV vaccine was given ("": not yet)."""
+        errors: dict[str, str] = {}
+        try:
+            due = dt.date.fromisoformat((due_date or "").strip().replace("/", "-"))
+        except ValueError:
+            errors["due"] = self.t("Write the date as YYYY-MM-DD (for example 2025-07-31).")
+            due = None
+        if due and not self.today() - dt.timedelta(days=3 * 365) <= due <= self.today() + dt.timedelta(
+            days=300
+        ):
+            errors["due"] = self.t("This value is outside the possible range.")
+        rsv = self._date(rsv_date, "rsv", errors) if (rsv_date or "").strip() else None
+        if due and rsv and not due - dt.timedelta(days=280) <= rsv <= due + dt.timedelta(days=21):
+            errors["rsv"] = self.t("The date is outside this pregnancy.")
+        if errors:
+            return FormResult(errors, [])
+        created = not self.book.pregnancies
+        if created:
+            self.book.pregnancies.append(Pregnancy())
+        p = self.book.pregnancies[-1]
+        before = (p.due_date, list(p.vaccinations))
+        p.due_date = due
+        p.vaccinations = [v for v in p.vaccinations if v.vaccine != "rsv"]
+        if rsv:
+            p.vaccinations.append(MaternalVaccination(vaccine="rsv", date=rsv))
+        try:
+            await self._save()
+        except VaultError as exc:
+            p.due_date, p.vaccinations = before
+            if created:
+                self.book.pregnancies.pop()
+            return FormResult({"form": str(exc)}, [])
+        return FormResult({}, [], ok=True)
+
+    def maternal_rows(self) -> list[str]:
+        """The maternal vaccines (RSV) of each pregnancy with a due date: name, status and reason."""
+        return [
+            f"{schedule.vaccine_name(m.vaccine, self.t)} · {self.t(STATUS_LABELS[m.status])} · "
+            f"{m.reason.render(self.t)}"
+            for p in self.book.pregnancies
+            for m in p.maternal_plan(self.today())
+        ]
+
+    def maternal_values(self) -> tuple[str, str]:
+        """(due date, RSV date) of the current pregnancy, for the form."""
+        if not self.book.pregnancies:
+            return "", ""
+        p = self.book.pregnancies[-1]
+        rsv = next((v.date.isoformat() for v in p.vaccinations if v.vaccine == "rsv"), "")
+        return (p.due_date.isoformat() if p.due_date else "", rsv)
 
     async def add_guardian(self, name: str, relation: str = "") -> FormResult:
         if not (name or "").strip():

@@ -693,12 +693,31 @@ def _conditions_section(shell, hb: HandbookViewModel, child) -> ft.Control:
             shell.snack(message)
         shell.render(force=True)
 
+    ended = {
+        "date": _field(
+            t("A long illness ended on (YYYY-MM-DD, optional)"),
+            hint="2025-09-30",
+            keyboard=ft.KeyboardType.DATETIME,
+            value=hb.illness_ended_text(child.id),
+        )
+    }
+    controls, _ = _form(
+        shell, ended, lambda: hb.set_illness_ended(child.id, ended["date"].value or ""), t("Save the date")
+    )
     return card(
         heading(t("Conditions that change the schedule"), S.TITLE_MEDIUM),
         *[
             _switch(short, on, lambda value, k=k: shell.run(toggle(k, value)), explain=label)
             for k, short, label, on in hb.conditions(child.id)
         ],
+        text(
+            t(
+                "If a long illness kept the child from routine vaccinations, doses may stay free for "
+                "2 years after it ended (long-term illness special measure). The city decides: ask it."
+            ),
+            S.BODY_MEDIUM,
+        ),
+        *controls,
     )
 
 
@@ -746,7 +765,27 @@ def _pregnancy_section(shell, hb: HandbookViewModel) -> ft.Control:
         t("Save the visit"),
     )
     visits = [text(v, S.BODY_MEDIUM) for v in hb.pregnancy_visits()]
-    return card(heading(t("Pregnancy check-ups"), S.TITLE_MEDIUM), *visits, *controls)
+    due, rsv = hb.maternal_values()
+    m = {
+        "due": _field(
+            t("Due date (YYYY-MM-DD)"), hint="2026-07-01", keyboard=ft.KeyboardType.DATETIME, value=due
+        ),
+        "rsv": _field(
+            t("RSV vaccine given on (YYYY-MM-DD, optional)"), keyboard=ft.KeyboardType.DATETIME, value=rsv
+        ),
+    }
+    maternal, _ = _form(
+        shell, m, lambda: hb.set_maternal(m["due"].value or "", m["rsv"].value or ""), t("Save the date")
+    )
+    rows = [text(r, S.BODY_MEDIUM) for r in hb.maternal_rows()]
+    return card(
+        heading(t("Pregnancy check-ups"), S.TITLE_MEDIUM),
+        *visits,
+        *controls,
+        heading(t("RSV vaccine in pregnancy (protects the baby)"), S.TITLE_SMALL),
+        *rows,
+        *maternal,
+    )
 
 
 def _other_dose_section(shell, hb: HandbookViewModel, child) -> ft.Control:

@@ -280,3 +280,37 @@ async def test_concurrent_loads_open_the_vault_once(repo, tmp_path):
     vm = HandbookViewModel(app, open_vault)
     await asyncio.gather(vm.load(), vm.load(), vm.load())
     assert len(opened) == 1 and vm.loaded
+
+
+@pytest.mark.asyncio
+async def test_long_illness_date_extends_the_schedule(repo, tmp_path):
+    _, vm = handbook_vm(repo, tmp_path)
+    await vm.load()
+    assert (await vm.add_child("けん", "male", "2008-01-10")).ok
+    cid = vm.book.children[0].id
+    mr1 = lambda: next(d for d in vm.plan(cid) if d.vaccine == "mr1")  # noqa: E731
+    assert mr1().status == "ineligible"  # the regular window ended in 2010
+    assert "date" in (await vm.set_illness_ended(cid, "2007-12-31")).errors  # before the birth
+    assert "date" in (await vm.set_illness_ended(cid, "2014-06-01")).errors  # in the future
+    assert (await vm.set_illness_ended(cid, "2014-04-01")).ok
+    assert mr1().status == "overdue" and mr1().eligible_until == dt.date(2016, 3, 31)
+    assert vm.illness_ended_text(cid) == "2014-04-01"
+    assert (await vm.set_illness_ended(cid, "")).ok and mr1().status == "ineligible"
+
+
+@pytest.mark.asyncio
+async def test_maternal_rsv_record(repo, tmp_path):
+    _, vm = handbook_vm(repo, tmp_path)
+    await vm.load()
+    assert "due" in (await vm.set_maternal("2014-13-01")).errors
+    assert "rsv" in (await vm.set_maternal("2014-07-01", "2013-01-01")).errors  # not this pregnancy
+    assert "rsv" in (await vm.set_maternal("2014-07-01", "2014-06-01")).errors  # in the future
+    assert not vm.book.pregnancies
+    assert (await vm.set_maternal("2014-07-01")).ok
+    assert vm.maternal_rows() == [
+        "RSV (maternal vaccination) · Not routine · routine only from Apr 1, 2026"
+    ]  # routine from 2026-04-01; the app's day is 2014
+    assert (await vm.set_maternal("2014-07-01", "2014-04-20")).ok
+    assert vm.maternal_values() == ("2014-07-01", "2014-04-20")
+    assert vm.maternal_rows()[0].startswith("RSV (maternal vaccination) · Done · given on Apr 20, 2014")
+    assert len(vm.book.pregnancies) == 1 and len(vm.book.pregnancies[0].vaccinations) == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Self
 
 CVS = "cvs"  # コンビニ収納用バーコード (GS1-128, AI 91, 44 digits)
 ELQR = "elqr"  # 地方税統一QRコード (eL-QR, 255 digits)
@@ -36,8 +37,23 @@ class PayslipError(ValueError):
         return {"error": {"code": self.code, "message": self.message(lang)}}
 
 
+class _Checked:
+    """``cls._checked(**fields)``: an instance of a frozen dataclass from fields the parser has just
+    validated, built in one step.  The generated ``__init__`` sets each field through
+    ``object.__setattr__`` (frozen), which was a fifth of the time of parsing an eL-QR.  Fields not
+    given keep their class default (plain defaults only, no factories: a test holds this)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def _checked(cls, **values: object) -> Self:
+        obj = object.__new__(cls)
+        vars(obj).update(values)
+        return obj
+
+
 @dataclass(frozen=True)
-class ElNumber:
+class ElNumber(_Checked):
     """eL番号: the four keys that the 地方税お支払サイト and Pay-easy ask for."""
 
     institution: str  # 共通納税機関コード (used as 収納機関番号), 5 digits
@@ -55,7 +71,7 @@ class ElNumber:
 
 
 @dataclass(frozen=True, repr=False)
-class Slip:
+class Slip(_Checked):
     kind: str  # CVS or ELQR
     digits: str  # the code's content, normalised (44 or 255 digits)
     amount: int  # yen

@@ -45,6 +45,14 @@ def clean(text: str) -> str:
 
 
 def parse(text: str) -> Slip:
+    n = len(text)
+    # The hot paths: a scanner's own output, which ``clean`` would leave as it is.
+    if n == ELQR_LENGTH:
+        tags = _ELQR_PATTERN.fullmatch(text)  # matches 255 ASCII digits in the eL-QR's layout only
+        if tags is not None and text.startswith("000201"):
+            return _elqr(text, tags)
+    elif n == CVS_LENGTH and text.isascii() and text.isdigit():
+        return parse_cvs(text)
     digits = clean(text)
     if not digits:
         raise PayslipError("empty")
@@ -81,7 +89,7 @@ def parse_cvs(d: str) -> Slip:
     if amount == 0 or amount > CVS_MAX_AMOUNT:
         raise PayslipError("amount", amount=amount, maximum=CVS_MAX_AMOUNT)
     yymmdd = d[30:36]
-    pay_by = None if yymmdd == "999999" else _date(2000 + int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:]))
+    pay_by = None if yymmdd == "999999" else _ymd("20" + yymmdd)
     reissue = ord(d[29]) - 48
     warnings = []
     if pay_by is None:
@@ -90,7 +98,7 @@ def parse_cvs(d: str) -> Slip:
         warnings.append("reissued")
     if stamp:
         warnings.append("stamp_flag")
-    return Slip(
+    return Slip._checked(
         kind=CVS,
         digits=d,
         amount=amount,
@@ -103,15 +111,12 @@ def parse_cvs(d: str) -> Slip:
     )
 
 
-def _date(year: int, month: int, day: int) -> dt.date:
+def _ymd(text: str) -> dt.date:
+    """YYYYMMDD (8 ASCII digits: ISO 8601's basic form, which ``fromisoformat`` reads in C)."""
     try:
-        return dt.date(year, month, day)
+        return dt.date.fromisoformat(text)
     except ValueError:
         raise PayslipError("date") from None
-
-
-def _ymd(text: str) -> dt.date:
-    return _date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
 
 # ----------------------------------------------------------------------------- eL-QR
@@ -129,74 +134,112 @@ def ocr_check_pair(data: str) -> str:
     C2: positions 1, 3, 5 … of ``data`` (from the left) times weights 9, 8 … 2 (repeating),
     plus the even positions unweighted, mod 10.  C1: the same over C2 + ``data`` with weights
     2, 3 … 9, mod 11, where 10 is written 0."""
-    b = data.encode("ascii")
-    c2 = _weighted(b, _C2_WEIGHTS, _C2_ZERO) % 10
+    return _check_pair(data.encode("ascii"))
+
+
+def _check_pair(data: bytes) -> str:
+    # One pass over the digits gives both weighted sums: each position's weight for C2 sits in the
+    # low 16 bits of one integer and its weight for C1 in the bits above (each sum stays < 2**16).
+    both = sum(map(operator.mul, data, _PAIR_WEIGHTS)) - _PAIR_ZERO[len(data)]
+    c2 = (both & 0xFFFF) % 10
     # C2 is the first digit of C1's sum (weight 2); the data follow it with the weights after that
-    c1 = (_C1_WEIGHTS[0] * c2 + _weighted(b, _C1_AFTER_FIRST, _C1_AFTER_FIRST_ZERO)) % 11 % 10
-    return f"{c1}{c2}"
+    c1 = (_C1_WEIGHTS[0] * c2 + (both >> 16)) % 11 % 10
+    return _TWO_DIGITS[10 * c1 + c2]
 
 
 # weight of each position (odd positions weighted, even ones 1), long enough for a 44-digit line
 _C2_WEIGHTS = tuple(9 - (i // 2) % 8 if i % 2 == 0 else 1 for i in range(64))
 _C1_WEIGHTS = tuple(2 + (i // 2) % 8 if i % 2 == 0 else 1 for i in range(64))
+_PAIR_WEIGHTS = tuple(c2 | c1 << 16 for c2, c1 in zip(_C2_WEIGHTS, _C1_WEIGHTS[1:], strict=False))
+# the same sums over "0" * n (ASCII 48), taken off so that the digits count as 0 … 9, per n
+_PAIR_ZERO = tuple(48 * sum(_PAIR_WEIGHTS[:n]) for n in range(len(_PAIR_WEIGHTS) + 1))
+_TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
 
 
-# 48 (ord "0") times the sum of the weights that a string of n digits uses, per n
-_C2_ZERO = tuple(48 * sum(_C2_WEIGHTS[:n]) for n in range(len(_C2_WEIGHTS) + 1))
-_C1_AFTER_FIRST = _C1_WEIGHTS[1:]
-_C1_AFTER_FIRST_ZERO = tuple(48 * sum(_C1_AFTER_FIRST[:n]) for n in range(len(_C1_AFTER_FIRST) + 1))
-
-
-def _weighted(digits: bytes, weights: tuple[int, ...], zero: tuple[int, ...]) -> int:
-    return sum(map(operator.mul, digits, weights)) - zero[len(digits)]
-
-
-_ELQR_LAYOUT = (("00", 2), ("01", 2), ("27", 96), ("54", 11), ("62", 26), ("80", 85), ("63", 5))
-
-
-# The layout is fixed: each tag where it belongs, with its own length.  One compiled pattern checks
-# every tag and length and cuts the values out in one pass.
-_ELQR_TAGS = tuple(tag for tag, _ in _ELQR_LAYOUT)
-_ELQR_PATTERN = re.compile("".join(f"{tag}{length:02d}([0-9]{{{length}}})" for tag, length in _ELQR_LAYOUT))
-
-
-def _tlv(d: str) -> dict[str, str]:
-    m = _ELQR_PATTERN.fullmatch(d)
-    if m is None:
-        raise PayslipError("format", kind=ELQR)
-    return dict(zip(_ELQR_TAGS, m.groups(), strict=True))
+# The layout is fixed (TLV: 2-digit tag, 2-digit length, value): each tag where it belongs, with its
+# own length.  One compiled pattern checks every tag and length and cuts out, in one pass, the values
+# and the pieces of them the parser reads; a match also means 255 ASCII digits.
+_ELQR_PATTERN = re.compile(
+    r"""
+    0002 [0-9]{2}         # 00 payload format indicator (01: parse_elqr checks "000201" first)
+    0102 ([0-9]{2})       # 01 point of initiation: 12 (dynamic)
+    2796 ([0-9]{13})      # 27 merchant account information: 00 = 13800, then 01 = the 83-digit
+                          #    payment block, the two OCR lines of the 地方公金 標準帳票:
+         ([0-9]{2})       #    upper line (39): check pair C1C2,
+         ([0-9]{11}       #      口座番号
+          ([0-9]{11})     #      金額
+          [0-9]           #      手数料負担区分
+          ([0-9]{5})      #      機関ID (13800)
+          ([0-9])         #      印紙税区分
+          ([0-9]{3})      #      税目・料金番号
+          [0-9]{5})       #      reserved
+         ([0-9]{2})       #    lower line (44): check pair C1C2,
+         (([0-9]{20})     #      案件特定キー
+          ([0-9]{6})      #      確認番号
+          [0-9]           #      eLTAX flag
+          ([0-9]{5})      #      共通納税機関コード
+          [0-9]{10})      #      税務事務所コード, reserved
+    5411 ([0-9]{11})      # 54 amount
+    6226 ([0-9]{4}) ([0-9]{4}) ([0-9]{2}) ([0-9]{8}) ([0-9]{8})  # 62 賦課年度 課税年度 期別 納期限 支払期限
+    8085 [0-9]{85}        # 80 reserved
+    6305 ([0-9]{5})       # 63 CRC
+    """,
+    re.VERBOSE,
+)
 
 
 def parse_elqr(d: str) -> Slip:
     if not d.startswith("000201"):
         raise PayslipError("format", kind=ELQR)
-    tags = _tlv(d)  # fixed layout: every tag where it belongs, with its length
-    if crc16(d[:-5]) != int(tags["63"]):
+    tags = _ELQR_PATTERN.fullmatch(d)  # fixed layout: every tag where it belongs, with its length
+    if tags is None:
+        raise PayslipError("format", kind=ELQR)
+    return _elqr(d, tags)
+
+
+def _elqr(d: str, tags: re.Match) -> Slip:
+    (
+        method,
+        account_info,
+        upper_pair,
+        upper,
+        block_amount,
+        agency,
+        stamp_text,
+        tax_code,
+        lower_pair,
+        lower,
+        key,
+        confirmation,
+        institution,
+        amount_text,
+        assessment_year,
+        tax_year,
+        installment,
+        due_text,
+        pay_by_text,
+        crc,
+    ) = tags.groups()
+    if binascii.crc_hqx(d.encode("ascii")[:-5], 0xFFFF) != int(crc):  # crc16 of all before the CRC
         raise PayslipError("crc")
-    mai = tags["27"]  # merchant account information: 00 = 13800, 01 = the 83-digit payment block
-    if mai[:4] != "0005" or mai[4:9] != ELQR_AGENCY or mai[9:13] != "0183" or tags["01"] != "12":
+    if account_info != _ELQR_ACCOUNT_INFO or method != "12":
         raise PayslipError("format", kind=ELQR)
-    block = mai[13:]
-    upper, lower = block[:39], block[39:]
-    if ocr_check_pair(upper[2:]) != upper[:2] or ocr_check_pair(lower[2:]) != lower[:2]:
+    if _check_pair(upper.encode("ascii")) != upper_pair or _check_pair(lower.encode("ascii")) != lower_pair:
         raise PayslipError("check_digit")
-    if upper[25:30] != ELQR_AGENCY:
+    if agency != ELQR_AGENCY:
         raise PayslipError("format", kind=ELQR)
-    amount = int(tags["54"])
-    if amount != int(upper[13:24]):
-        raise PayslipError("amount", amount=amount)
+    if amount_text != block_amount:  # both 11 digits, zero-padded
+        raise PayslipError("amount", amount=int(amount_text))
+    amount = int(amount_text)
     if amount == 0:
         raise PayslipError("amount", amount=amount)
-    extra = tags["62"]  # 賦課年度, 課税年度, 期別, 納期限, 支払期限
-    due, pay_by = _ymd(extra[10:18]), _ymd(extra[18:26])
+    due, pay_by = _ymd(due_text), _ymd(pay_by_text)
     if due > pay_by:
         raise PayslipError("date")
-    stamp = ord(upper[30]) - 48
+    stamp = ord(stamp_text) - 48
     if stamp > 1:
         raise PayslipError("stamp_flag", value=stamp)
-    tax_code = upper[31:34]
-    el = ElNumber(institution=lower[29:34], key=lower[2:22], confirmation=lower[22:28], tax_code=tax_code)
-    return Slip(
+    return Slip._checked(
         kind=ELQR,
         digits=d,
         amount=amount,
@@ -204,12 +247,17 @@ def parse_elqr(d: str) -> Slip:
         due_date=due,
         stamp_flag=stamp,
         tax_code=tax_code,
-        el_number=el,
-        assessment_year=int(extra[:4]),
-        tax_year=int(extra[4:8]),
-        installment=int(extra[8:10]),
+        el_number=ElNumber._checked(
+            institution=institution, key=key, confirmation=confirmation, tax_code=tax_code
+        ),
+        assessment_year=int(assessment_year),
+        tax_year=int(tax_year),
+        installment=int(installment),
         warnings=("stamp_flag",) if stamp else (),
     )
+
+
+_ELQR_ACCOUNT_INFO = "0005" + ELQR_AGENCY + "0183"  # 00: 13800 (5 digits), 01: 83 digits follow
 
 
 def try_parse(text: str) -> Slip | PayslipError:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -12,7 +13,7 @@ from icalendar import Calendar
 from typer.testing import CliRunner
 
 from cli.main import app
-from core.payslip import CVS, ELQR, PayslipError, assess, build, load_facts, parse
+from core.payslip import CVS, ELQR, ElNumber, PayslipError, Slip, assess, build, load_facts, parse
 from core.payslip.assess import explain
 from core.payslip.facts import PayslipDataError, next_business_day
 from core.payslip.ics import tax_calendar
@@ -111,6 +112,32 @@ def test_both_ocr_check_pairs_of_the_real_sample():
     upper, lower = block[:39], block[39:]
     assert ocr_check_pair(upper[2:]) == upper[:2] == "38"
     assert ocr_check_pair(lower[2:]) == lower[:2] == "82"
+
+
+def test_a_typed_elqr_is_cleaned_like_a_barcode():
+    # the 255-digit hot path takes only ASCII digits in the layout; anything else is cleaned first
+    wide = Q1.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    spaced = "\n".join(" ".join(Q1[i : i + 5] for i in range(j, j + 50, 5)) for j in range(0, 255, 50))
+    assert parse(wide) == parse(spaced) == parse(Q1)
+    assert code_of(Q1[:100] + "O" + Q1[101:]) == "not_digits"  # 255 characters, a letter O
+
+
+def test_parsed_slips_are_whole_frozen_dataclasses():
+    # the parser builds Slip and ElNumber without their generated __init__ (Slip._checked, for
+    # speed): every field must still be there, and the objects frozen and equal to __init__'s
+    for cls in (Slip, ElNumber):
+        assert all(f.default_factory is dataclasses.MISSING for f in dataclasses.fields(cls))
+    for text in (V1, build.cvs(pay_by=None, reissue=1, stamp=1), Q1, build.elqr(stamp=1, installment=3)):
+        s = parse(text)
+        again = dataclasses.replace(s)  # reads every field, builds through __init__
+        assert again == s and hash(again) == hash(s) and again.to_json() == s.to_json()
+        assert set(vars(s)) <= {f.name for f in dataclasses.fields(Slip)}
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            s.amount = 1  # type: ignore[misc]
+    el = parse(Q1).el_number
+    assert dataclasses.replace(el) == el
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        el.key = "0"  # type: ignore[misc]
 
 
 # ----------------------------------------------------------------------------- §5 validation cases

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.payslip import PayslipError, build, parse
-from core.payslip.parse import cvs_check_digit
+from core.payslip.parse import cvs_check_digit, ocr_check_pair
 
 digits = st.text(alphabet="0123456789", min_size=1, max_size=1)
 
@@ -121,3 +121,24 @@ def test_any_single_digit_change_of_an_elqr_is_rejected(data, code):
         assert exc.code in ("crc", "format", "check_digit", "amount", "date")
     else:
         raise AssertionError("a changed digit was accepted")
+
+
+def reference_check_pair(data: str) -> str:
+    """The OCR check pair as the reference words it, digit by digit (no packing, no tables)."""
+
+    def weighted(digits: str, weights: list[int]) -> int:
+        return sum(int(c) * (weights[(i // 2) % 8] if i % 2 == 0 else 1) for i, c in enumerate(digits))
+
+    c2 = weighted(data, [9, 8, 7, 6, 5, 4, 3, 2]) % 10
+    c1 = weighted(f"{c2}{data}", [2, 3, 4, 5, 6, 7, 8, 9]) % 11 % 10
+    return f"{c1}{c2}"
+
+
+def test_the_reference_check_pair_gives_the_real_sample_s_pairs():
+    q1_block = build.elqr()[29:112]
+    assert reference_check_pair(q1_block[2:39]) == "38" and reference_check_pair(q1_block[41:]) == "82"
+
+
+@given(data=st.text(alphabet="0123456789", min_size=1, max_size=44))
+def test_the_one_pass_check_pair_follows_the_reference(data):
+    assert ocr_check_pair(data) == reference_check_pair(data)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+from functools import cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -20,6 +22,13 @@ from core.handbook import schedule
 SCHEMA_VERSION = 1
 CHECKUPS = ("1m", "3-4m", "6-7m", "9-10m", "1y", "1y6m", "2y", "3y", "4y", "5y", "6y")
 CONDITIONS = ("hbig_prophylaxis", "had_chickenpox")
+
+
+@cache
+def checkup_questions() -> dict[str, list[dict]]:
+    """The official yes/no development questions by check-up kind (data/checkup_questions.json)."""
+    path = Path(__file__).resolve().parent / "data" / "checkup_questions.json"
+    return json.loads(path.read_text(encoding="utf-8"))["checkups"]
 
 
 class HandbookError(ValueError):
@@ -125,7 +134,16 @@ class Checkup(_Model):
     teeth: str = Field(default="", max_length=200)
     findings: str = Field(default="", max_length=2000)
     facility: str = Field(default="", max_length=200)
-    answers: dict[str, bool] = {}
+    answers: dict[str, bool] = {}  # question id -> yes/no (checkup_questions() where listed)
+
+    @model_validator(mode="after")
+    def _known_questions(self):
+        listed = checkup_questions().get(self.kind)
+        if listed is not None:
+            unknown = set(self.answers) - {q["id"] for q in listed}
+            if unknown:
+                raise ValueError(f"unknown {self.kind} check-up questions: {', '.join(sorted(unknown))}")
+        return self
 
 
 class Vaccination(_Model):

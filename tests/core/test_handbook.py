@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from core.handbook import fhir, growth
 from core.handbook.model import (
+    CHECKUPS,
     Birth,
     Checkup,
     Child,
@@ -364,3 +365,27 @@ def test_fhir_broken_bundles_refused(mutate, message):
     mutate(bundle)
     with pytest.raises(HandbookError, match=message):
         fhir.from_bundle(bundle)
+
+
+# ------------------------------------------------------------------ check-up questions
+def test_checkup_questions_are_data_with_unique_ids_and_both_texts():
+    from core.handbook.model import checkup_questions
+
+    questions = checkup_questions()
+    assert set(questions) <= set(CHECKUPS) and questions["6y"]
+    for items in questions.values():
+        ids = [q["id"] for q in items]
+        assert len(set(ids)) == len(ids) and all(q["ja"] and q["en"] for q in items)
+    assert any("片足" in q["ja"] for q in questions["6y"])  # the reference's example: stand on one foot
+
+
+def test_checkup_answers_are_checked_where_the_questions_are_listed():
+    day = D(2031, 8, 1)
+    ok = Checkup(kind="6y", date=day, answers={"stand_one_foot": True, "copy_square": False})
+    assert ok.answers["copy_square"] is False
+    with pytest.raises(ValueError, match="unknown 6y check-up questions: flies"):
+        Checkup(kind="6y", date=day, answers={"flies": True})
+    raw = sample().to_dict()
+    raw["children"][0]["checkups"].append({"kind": "6y", "date": "2031-08-01", "answers": {"flies": True}})
+    with pytest.raises(HandbookError, match="flies"):
+        load_handbook(raw)

@@ -59,8 +59,12 @@ def _wait_http(url: str, proc: subprocess.Popen, seconds: float = 60) -> bool:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("app")
+    app_group = typer.Typer(invoke_without_command=True)  # machi app [--web], machi app build-web
+    app.add_typer(app_group, name="app")
+
+    @app_group.callback()
     def app_command(
+        ctx: typer.Context,
         web: Annotated[
             bool, typer.Option("--web", help="Serve the web build on 127.0.0.1 instead of a window.")
         ] = False,
@@ -72,6 +76,8 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str, typer.Option("--host", help="Web interface to bind.")] = "127.0.0.1",
     ) -> None:
         """Run the resident app: a desktop window, or (--web) the web build with no CDN and no browser."""
+        if ctx.invoked_subcommand:
+            return
         if api is not None:
             if not api.startswith(("http://", "https://")):
                 _fail(f"--api: {api!r} is not an http(s) URL")
@@ -88,15 +94,50 @@ def register(app: typer.Typer) -> None:
         else:
             run_desktop()
 
+    @app_group.command("build-web")
+    def build_web_command(
+        out: Annotated[Path | None, typer.Option("--out", help="Site folder (default build/web).")] = None,
+        api: Annotated[
+            str | None, typer.Option("--api", help="Backend URL (default: the origin serving the site).")
+        ] = None,
+        today: Annotated[
+            str | None, typer.Option("--today", help="Pin today (YYYY-MM-DD; demos, tests).")
+        ] = None,
+    ) -> None:
+        """Build the static, installable, offline web app (Python in the browser): serve the folder anywhere."""
+        from app.webbuild import DEFAULT_OUT, BuildOptions, build
+
+        if api is not None and not api.startswith(("http://", "https://")):
+            _fail(f"--api: {api!r} is not an http(s) URL")
+        if today is not None:
+            from app.services.config import ConfigError, parse_day
+
+            try:
+                parse_day(today, "--today")
+            except ConfigError as exc:
+                _fail(str(exc))
+        try:
+            build(BuildOptions(out=out or DEFAULT_OUT, api_url=api, today=today), log=err.print)
+        except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+            _fail(str(exc))
+
     @app.command("up")
     def up_command(
         port: Annotated[int, typer.Option("--port", help="Web app port.")] = 8550,
         api_port: Annotated[int, typer.Option("--api-port", help="Backend port.")] = 8000,
         data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Backend data directory.")] = None,
+        session: Annotated[
+            bool, typer.Option("--session", help="The server-session web app on --port, not the static one.")
+        ] = False,
     ) -> None:
-        """Start the backend ('machi serve', embedded defaults) and the web app; Ctrl-C stops both."""
+        """Start the backend ('machi serve', embedded defaults) with the static web app at its '/'
+        (built first when out of date: machi app build-web); --session: the server-session web app
+        on --port instead. Ctrl-C stops everything."""
         _check_env()
-        _check_port("127.0.0.1", port, "--port")
+        has_backend = (Path(__file__).resolve().parent.parent / "backend" / "cli.py").is_file()
+        static = has_backend and not session
+        if not static:
+            _check_port("127.0.0.1", port, "--port")
         api_url = f"http://127.0.0.1:{api_port}"
         exe = [sys.executable, "-m", "cli.main"]
 
@@ -105,19 +146,37 @@ def register(app: typer.Typer) -> None:
 
         signal.signal(signal.SIGTERM, on_term)
         procs: list[subprocess.Popen] = []
-        has_backend = (Path(__file__).resolve().parent.parent / "backend" / "cli.py").is_file()
+        serve_env = dict(os.environ)
+        if static:
+            from app.webbuild import DEFAULT_OUT, BuildOptions, build, is_up_to_date
+
+            options = BuildOptions(out=DEFAULT_OUT, today=os.environ.get("MACHI_TODAY") or None)
+            if is_up_to_date(options):
+                err.print(f"static web app: {options.out} is up to date", highlight=False)
+            else:
+                err.print("building the static web app (machi app build-web)…")
+                try:
+                    build(options, log=err.print)
+                except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+                    _fail(f"the static web app could not be built: {exc}")
+            serve_env["MACHI_WEB_DIR"] = str(options.out)
         try:
             if has_backend:
                 _check_port("127.0.0.1", api_port, "--api-port")
                 serve = exe + ["serve", "--host", "127.0.0.1", "--port", str(api_port)]
                 if data_dir:
                     serve += ["--data-dir", str(data_dir)]
-                procs.append(subprocess.Popen(serve, start_new_session=True))
+                procs.append(subprocess.Popen(serve, env=serve_env, start_new_session=True))
                 if not _wait_http(f"{api_url}/openapi.json", procs[-1]):
                     _fail(f"the backend did not start on {api_url} (see its output above)")
                 err.print(f"backend: [bold]{api_url}[/]", highlight=False)
             else:
                 err.print("[yellow]warning:[/] backend/ is not in this checkout; the app runs offline")
+            if static:
+                err.print(f"Machi is running: open [bold]{api_url}/[/] (Ctrl-C stops it)", highlight=False)
+                while procs[0].poll() is None:
+                    time.sleep(0.5)
+                _fail("the backend stopped unexpectedly")
             env = dict(os.environ, MACHI_API_URL=api_url)
             procs.append(
                 subprocess.Popen(

@@ -254,11 +254,34 @@ def _deterministic_tar_gz(source: Path, target: Path) -> None:
         gz.write(raw.getvalue())
 
 
+STAMP = ".machi-build"
+
+
+def inputs_digest(options: BuildOptions, pins: dict[str, str]) -> str:
+    """A hash of everything a build is made from (sources, data, catalogs, templates, pins, options)."""
+    import flet_web
+
+    digest = hashlib.sha256(json.dumps([pins, options.api_url, options.today, options.poll_seconds]).encode())
+    digest.update(f"{PYODIDE_VERSION} {flet_web.__file__}".encode())
+    for top in ("app", "core", "assets", "locales"):
+        for p in sorted((REPO / top).rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".mo"):
+                digest.update(p.relative_to(REPO).as_posix().encode() + b"\0" + p.read_bytes())
+    return digest.hexdigest()
+
+
+def is_up_to_date(options: BuildOptions) -> bool:
+    """Whether ``options.out`` holds a build of exactly the current inputs."""
+    stamp = Path(options.out) / STAMP
+    return stamp.is_file() and stamp.read_text("utf-8").strip() == inputs_digest(options, browser_requirements())
+
+
 def build(options: BuildOptions, log=print) -> Path:
     """Build the static site into ``options.out`` and return it."""
     out = Path(options.out).resolve()
     cache = Path(options.cache).resolve()
     pins = browser_requirements()
+    digest = inputs_digest(options, pins)
     wheels = ensure_wheels(cache / "wheels", pins)
     log(f"{len(wheels)} browser wheels ({sum(not is_pure(w) for w in wheels)} compiled) from {cache}")
     flet_cache = cache / "flet"
@@ -305,6 +328,7 @@ def build(options: BuildOptions, log=print) -> Path:
     index = out / "index.html"
     index.write_text(fix_pyodide_url(index.read_text("utf-8")), "utf-8")  # WORKAROUNDS 3
     _write_pwa(out)
+    (out / STAMP).write_text(digest + "\n", "utf-8")
     log(f"static site in {out}")
     return out
 
@@ -324,6 +348,7 @@ NOT_PRECACHED = (
     "pyodide/pyodide.js",
     "flutter_service_worker.js",
     "precache.json",
+    STAMP,
 )
 
 

@@ -224,4 +224,8 @@ def create_app(
     app.add_middleware(
         BodyLimit, limit=settings.max_body_bytes, paths={"/v1/payslips/decode": settings.payslip_max_bytes}
     )
+    from backend.webapp import mount_site, site_dir  # the static web app at / ($MACHI_WEB_DIR, machi up)
+
+    if site := site_dir():
+        mount_site(app, site)
     return app

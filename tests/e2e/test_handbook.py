@@ -44,12 +44,6 @@ def expected_next(lang: str) -> str:
 
 def record(page, t, vaccine: str, date: str) -> None:
     name = schedule.vaccine_name(vaccine, t)
-    print(
-        "DEBUG",
-        page.evaluate(
-            "[...document.querySelectorAll('[role=button]')].map(e=>(e.getAttribute('aria-label')||'')+'/'+e.textContent).slice(0,30)"
-        ),
-    )
     page.get_by_role("button", name=t("Record {vaccine}, dose {n}", vaccine=name, n=1)).click(timeout=5000)
     field = page.get_by_role("textbox", name=t("Date given (YYYY-MM-DD)"))
     flutter_fill(field, date)

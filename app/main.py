@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from pathlib import Path
 
 import flet as ft
@@ -23,6 +24,11 @@ from app.views.theme import FONT_FAMILY, FONT_FILE, build_theme
 
 log = logging.getLogger("machi.app")
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+# Flet keeps a disconnected web session (its page, controls and view model) this long so that a
+# reload or a short network loss resumes it; Flet's own default is an hour.  The resident's state
+# lives in the browser (SharedPreferences), so a new session loses nothing.  FLET_SESSION_TIMEOUT
+# in the environment still wins.
+SESSION_TIMEOUT_SECONDS = 300
 
 
 def _tag(locale: ft.Locale) -> str:
@@ -88,6 +94,7 @@ def run_desktop(config: AppConfig | None = None) -> None:
 
 
 def run_web(port: int, config: AppConfig | None = None, host: str = "127.0.0.1") -> None:
+    os.environ.setdefault("FLET_SESSION_TIMEOUT", str(SESSION_TIMEOUT_SECONDS))
     ft.run(
         make_main(config),
         view=ft.AppView.WEB_BROWSER,

@@ -15,8 +15,13 @@ Every call after registration sends ``Authorization: Bearer <secret>``.  Error b
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import sys
+import threading
+import weakref
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import httpx
@@ -118,10 +123,53 @@ class InboxItem:
         }
 
 
+@cache
+def shared_ssl_context():
+    """The process's one TLS context (certifi's roots): building one costs about 25 ms and 0.5 MB,
+    which every web-app session paid for its own client before.  None in the browser, where
+    fetch() does TLS."""
+    if sys.platform == "emscripten":
+        return None
+    return httpx.create_ssl_context()
+
+
+# One httpx client per event loop and (base URL, timeout, transport), shared by every session
+# that the loop serves (the web app's server runs all its sessions on one loop).  A client is
+# bound to the loop it was made on, hence the weak key: a loop that is gone takes its clients.
+_SHARED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, httpx.AsyncClient]] = (
+    weakref.WeakKeyDictionary()
+)
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_http_client(
+    base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The running loop's shared client for ``base_url`` (call it on the loop)."""
+    loop = asyncio.get_running_loop()
+    key = (base_url, timeout, transport)
+    with _SHARED_LOCK:
+        clients = _SHARED.setdefault(loop, {})
+        client = clients.get(key)
+        if client is None or client.is_closed:
+            verify = shared_ssl_context()
+            client = clients[key] = httpx.AsyncClient(
+                base_url=base_url,
+                timeout=timeout,
+                transport=transport,
+                headers={"Accept": "application/json"},
+                **({"verify": verify} if verify is not None else {}),
+            )
+        return client
+
+
 class BackendClient:
     """``client_ip``: the resident's address when this runs in the web app's server (Flet's
     ``page.client_ip``); it goes to the backend as ``X-Forwarded-For`` so that rate limits count
-    residents, not the server (the backend honours it only from MACHI_TRUSTED_PROXIES)."""
+    residents, not the server (the backend honours it only from MACHI_TRUSTED_PROXIES).
+
+    Sessions share the HTTP client (connections, TLS context) of their event loop: this object
+    only holds what is the session's own, the forwarded address."""
 
     def __init__(
         self,
@@ -132,15 +180,18 @@ class BackendClient:
         client_ip: str | None = None,
     ):
         self.base_url = base_url.rstrip("/")
-        headers = {"Accept": "application/json"}
+        self._timeout = timeout
+        self._transport = transport
+        self._headers: dict[str, str] = {}
         if forwarded := _valid_ip(client_ip):
-            headers["X-Forwarded-For"] = forwarded
-        self._client = httpx.AsyncClient(
-            base_url=self.base_url, timeout=timeout, transport=transport, headers=headers
-        )
+            self._headers["X-Forwarded-For"] = forwarded
+
+    @property
+    def _client(self) -> httpx.AsyncClient:
+        return shared_http_client(self.base_url, self._timeout, self._transport)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        """Nothing of this session's stays open (the shared client lives with its loop)."""
 
     async def _request(
         self,
@@ -151,7 +202,9 @@ class BackendClient:
         json: Any = None,
         expect: tuple[int, ...] = (200,),
     ) -> Any:
-        headers = {"Authorization": f"Bearer {creds.secret}"} if creds else {}
+        headers = dict(self._headers)
+        if creds:
+            headers["Authorization"] = f"Bearer {creds.secret}"
         try:
             response = await self._client.request(method, url, json=json, headers=headers)
         except httpx.HTTPError as exc:
@@ -217,7 +270,10 @@ class BackendClient:
         server decodes in memory and forgets; a 422 carries the rejection code)."""
         try:
             response = await self._client.post(
-                "/v1/payslips/decode", content=image, headers={"Content-Type": content_type}, timeout=30
+                "/v1/payslips/decode",
+                content=image,
+                headers={**self._headers, "Content-Type": content_type},
+                timeout=30,
             )
         except httpx.HTTPError as exc:
             raise BackendUnavailable(

@@ -267,4 +267,11 @@ def load_handbook(raw: dict | str | bytes, *, today: dt.date | None = None) -> H
             for rec in [*c.checkups, *c.growth, *c.vaccinations, *c.notes]:
                 if rec.date > today:
                     raise HandbookError(f"children.{c.id}: {rec.id} is dated in the future ({rec.date})")
+            if c.illness_ended and c.illness_ended > today:
+                raise HandbookError(f"children.{c.id}: illness_ended is in the future ({c.illness_ended})")
+    if today:
+        for p in book.pregnancies:
+            for v in p.vaccinations:
+                if v.date > today:
+                    raise HandbookError(f"pregnancies.{p.id}: {v.id} is dated in the future ({v.date})")
     return book

@@ -164,6 +164,28 @@ def test_future_records_refused_when_today_is_known():
         load_handbook(sample().to_dict(), today=D(2025, 9, 15))
 
 
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: d["children"][0].update(illness_ended="2025-10-02"),
+        lambda d: d["pregnancies"][0]["vaccinations"][0].update(date="2025-10-02"),
+    ],
+)
+def test_future_illness_end_and_maternal_dose_refused(mutate):
+    raw = sample().to_dict()
+    assert load_handbook(raw, today=D(2025, 10, 1)) == sample().model_validate(raw)
+    mutate(raw)
+    with pytest.raises(HandbookError, match="future"):
+        load_handbook(raw, today=D(2025, 10, 1))
+
+
+def test_maternal_vaccine_once_per_pregnancy():
+    raw = sample().to_dict()
+    raw["pregnancies"][0]["vaccinations"].append({"vaccine": "rsv", "date": "2025-06-20"})
+    with pytest.raises(HandbookError, match="once per pregnancy"):
+        load_handbook(raw)
+
+
 def test_truncated_json_refused():
     text = sample().to_json()
     with pytest.raises(HandbookError, match="not a JSON"):

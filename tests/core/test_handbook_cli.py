@@ -100,6 +100,20 @@ def test_plan_bad_given_exits_2_naming_it(given):
     assert given in result.stderr
 
 
+def test_plan_long_illness_extension_and_hpv_product():
+    args = ["vaccines", "plan", "--birth", "2020-01-10", "--on", "2025-06-01", "--json"]
+    mr1 = lambda rows: next(r for r in rows if r["vaccine"] == "mr1")  # noqa: E731
+    assert mr1(json.loads(run(*args).stdout))["status"] == "ineligible"
+    rows = json.loads(run(*args, "--illness-ended", "2024-06-01", "--lang", "en").stdout)
+    assert mr1(rows)["status"] == "overdue" and mr1(rows)["eligible_until"] == "2026-05-31"
+    assert "long-term illness" in mr1(rows)["reason"]
+    bad = run(*args, "--illness-ended", "2024-02-30", code=2)
+    assert "--illness-ended" in bad.stderr
+    girl = ["vaccines", "plan", "--birth", "2012-05-01", "--sex", "female", "--on", "2025-06-10", "--json"]
+    mixed = run(*girl, "--given", "hpv:1:2025-05-01:2vHPV", "--given", "hpv:2:2025-06-10:4vHPV", code=2)
+    assert "hpv:2:2025-06-10:4vHPV" in mixed.stderr
+
+
 def test_plan_default_today_runs():
     assert json.loads(run("vaccines", "plan", "--birth", "2025-07-31", "--json").stdout)
 

@@ -246,8 +246,13 @@ def _first_in_windows(lower: dt.date, windows, cap: dt.date = FAR):
     return best
 
 
-def _plan_for(v: dict, birth: dt.date, first: dt.date, product: str | None = None) -> dict:
-    """The plan for a series started on ``first`` with ``product`` (plans by start age and product)."""
+def _plan_for(
+    v: dict, birth: dt.date, first: dt.date, product: str | None = None, plan_id: str | None = None
+) -> dict:
+    """The plan for a series started on ``first`` with ``product`` (plans by start age and product);
+    ``plan_id``: a plan the series moved to (a dose came early, ``if_dose_early``)."""
+    if plan_id:
+        return next(p for p in v["plans"] if p["id"] == plan_id)
     plans = [p for p in v["plans"] if p.get("product", product) == product] or v["plans"]
     for p in plans:
         if "start_until" not in p or first <= age_date(birth, p["start_until"]):
@@ -302,12 +307,13 @@ def _next_spec(
     first: dt.date | None,
     fixed_of,
     product: str | None = None,
+    plan_id: str | None = None,
 ) -> _Spec | None:
     """The next dose after ``order`` (dose numbers given/planned/skipped, ``dates`` their days)."""
     if first is None:  # dose 1: every plan starts the same way
         rule = v["plans"][0]["doses"][0]
     else:
-        plan = _plan_for(v, birth, first, product)
+        plan = _plan_for(v, birth, first, product, plan_id)
         done = set(order)
         remaining = [d for d in plan["doses"] if d["dose"] not in done]
         if not remaining:
@@ -533,16 +539,21 @@ def _evaluate(birth, given, *, on, sex, conditions, strict, illness_ended) -> li
                 "ended": None,
                 "windows": _windows(v, birth, given, sched, illness_ended),
                 "product": _series_product(v, history),
+                "plan_id": None,
             }
         )
     # 1) the doses already given, checked against the rules in date order
     for st in sorted(states, key=lambda s: s["history"][0].date if s["history"] else FAR):
         v = st["v"]
         for g in st["history"]:
-            spec = _next_spec(v, birth, st["dates"], st["order"], st["first"], fixed_of, st["product"])
+            spec = _next_spec(
+                v, birth, st["dates"], st["order"], st["first"], fixed_of, st["product"], st["plan_id"]
+            )
             while spec is not None and spec.dose < g.dose and (spec.skip or spec.rule.get("skip_when_late")):
                 st["order"].append(spec.dose)  # a dose legitimately skipped before this one
-                spec = _next_spec(v, birth, st["dates"], st["order"], st["first"], fixed_of, st["product"])
+                spec = _next_spec(
+                    v, birth, st["dates"], st["order"], st["first"], fixed_of, st["product"], st["plan_id"]
+                )
             if spec is None or spec.dose != g.dose:
                 expected = spec.dose if spec else None
                 raise ScheduleError(
@@ -554,20 +565,32 @@ def _evaluate(birth, given, *, on, sex, conditions, strict, illness_ended) -> li
                     if expected
                     else Reason(N_("the series is already complete")),
                 )
-            lower = spec.lower
-            why = spec.lower_reason
+            live_lower, live_why = dt.date.min, None
             for day, other in live_days:
                 if (
                     other != g.vaccine
                     and day < g.date
                     and _is_live_injectable(v)
                     and g.date - day <= dt.timedelta(days=live_gap)
+                    and day + dt.timedelta(days=live_gap + 1) > live_lower
                 ):
-                    lower = max(lower, day + dt.timedelta(days=live_gap + 1))
-                    why = Reason(
+                    live_lower = day + dt.timedelta(days=live_gap + 1)
+                    live_why = Reason(
                         N_("27 days after {vaccine} ({prev}) (injectable live vaccines)"),
                         {"vaccine": other, "prev": day},
                     )
+            if g.date < spec.lower and st["first"] is not None:
+                # a plan may go on as another one when a dose came early (HPV 9価: dose 2 before
+                # 5 months -> the 3-dose schedule), if the dose keeps that plan's rules
+                alt = _plan_for(v, birth, st["first"], st["product"], st["plan_id"]).get("if_dose_early")
+                other = alt and _next_spec(
+                    v, birth, st["dates"], st["order"], st["first"], fixed_of, st["product"], alt
+                )
+                if other and other.dose == g.dose and other.lower <= g.date:
+                    st["plan_id"], spec = alt, other
+            lower, why = spec.lower, spec.lower_reason
+            if live_lower > lower:
+                lower, why = live_lower, live_why
             if g.date < lower:
                 raise ScheduleError(
                     f"{g.label()}: given before its earliest legal date {lower.isoformat()} "
@@ -652,7 +675,9 @@ def _evaluate(birth, given, *, on, sex, conditions, strict, illness_ended) -> li
         pending.append(st)
 
     def candidate(st):
-        spec = _next_spec(st["v"], birth, st["dates"], st["order"], st["first"], fixed_of, st["product"])
+        spec = _next_spec(
+            st["v"], birth, st["dates"], st["order"], st["first"], fixed_of, st["product"], st["plan_id"]
+        )
         if spec is None:
             return None
         if spec.skip is not None:
@@ -766,7 +791,7 @@ def _evaluate(birth, given, *, on, sex, conditions, strict, illness_ended) -> li
                 )
             )
             # the rest of the series cannot be routine either
-            plan_ = _plan_for(v, birth, st["first"] or on, st["product"])
+            plan_ = _plan_for(v, birth, st["first"] or on, st["product"], st["plan_id"])
             for rule in plan_["doses"]:
                 if rule["dose"] > spec.dose:
                     out.append(

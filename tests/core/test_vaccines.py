@@ -375,8 +375,8 @@ def test_hpv_only_for_girls_and_two_doses_before_15():
         (D(2026, 6, 1), ["var:1:2027-11-29"], "var:2:2028-02-28", "var:2:2028-02-29"),
         # 日本脳炎 1期追加 6か月以上 after dose 2
         (B, ["je1:1:2028-08-01", "je1:2:2028-08-31"], "je1:3:2029-02-28", "je1:3:2029-03-01"),  # 2/31
-        # HPV 9価 (dose 1 before 15): dose 2 5か月以上
-        (D(2012, 5, 1), ["hpv:1:2025-05-31"], "hpv:2:2025-10-30", "hpv:2:2025-10-31"),
+        # HPV 9価: dose 2 at least 1か月 after dose 1 (6/31 does not exist: from 7/1)
+        (D(2012, 5, 1), ["hpv:1:2025-05-31"], "hpv:2:2025-06-30", "hpv:2:2025-07-01"),
         # legacy Hib booster 7か月以上 after the last primary dose
         (
             D(2023, 6, 10),
@@ -419,6 +419,19 @@ def test_hpv_4_valent_is_0_2_6_with_three_months_after_dose_2():
     doses = plan(GIRL, h[:1], D(2025, 5, 1), sex="female")
     assert doses_of(doses, "hpv") == [1, 2, 3]
     assert dose(doses, "hpv", 2).recommended_from == D(2025, 7, 1)  # standard: 2 months after dose 1
+
+
+def test_hpv_9_valent_dose_2_before_5_months_needs_a_third_dose():
+    on = D(2025, 11, 1)
+    early = plan(GIRL, ["hpv:1:2025-05-31", "hpv:2:2025-10-30"], on, sex="female")  # 5か月 = 10/31
+    assert doses_of(early, "hpv") == [1, 2, 3]
+    assert dose(early, "hpv", 3).earliest == D(2026, 1, 30)  # 3か月 after dose 2 (3-dose schedule)
+    in_time = plan(GIRL, ["hpv:1:2025-05-31", "hpv:2:2025-10-31"], on, sex="female")
+    assert doses_of(in_time, "hpv") == [1, 2] and dose(in_time, "hpv", 2).status == "done"
+    with pytest.raises(S.ScheduleError, match="hpv:3:2026-01-29"):
+        S.validate(GIRL, [G("hpv:1:2025-05-31"), G("hpv:2:2025-10-30"), G("hpv:3:2026-01-29")])
+    with pytest.raises(S.ScheduleError, match="complete"):  # two doses 5 months apart: done
+        S.validate(GIRL, [G("hpv:1:2025-05-31"), G("hpv:2:2025-10-31"), G("hpv:3:2026-03-01")])
 
 
 def test_hpv_9_valent_default_two_doses_before_15_three_after():

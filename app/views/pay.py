@@ -50,35 +50,32 @@ async def open_store(page: ft.Page):
 
 
 def pay_vm(shell) -> PayViewModel:
-    """The tab's view model, made once per session; the encrypted history opens in the background
-    (the scan card is usable at once: a scan waits for the history before it is recorded)."""
+    """The tab's view model, made once per session; the encrypted history opens in the background.
+
+    The Pay screen is shown whole once the history is loaded, never filled in under a resident's
+    fingers: in Flutter web, a screen whose height changes so that it starts (or stops) scrolling
+    gets a new scroll container in the accessibility tree, which takes the focused slip-number
+    field out of the page and drops what is being typed (seen in the browser tests: the field's
+    ``<input>`` was detached with its parent the moment the history and reminder cards arrived)."""
     if getattr(shell, "pay", None) is None:
         shell.pay = PayViewModel(shell.vm, store_opener=lambda: open_store(shell.page))
-        shell.pay_slots = []
+        shell.pay_waiting = None  # the Pay view showing "Loading", filled in place once loaded
 
         async def loaded():
             await shell.pay.load()
             if shell.route.path == "/pay/slip":
                 shell.render(force=True)
-            for slot, fill in shell.pay_slots:
-                slot.content = fill()
+            waiting, shell.pay_waiting = shell.pay_waiting, None
+            if waiting is not None and shell.route.path == "/pay":
+                view, r = waiting
+                view.controls = _pay_controls(shell, r)
                 try:
-                    slot.update()
-                except Exception:  # noqa: BLE001 - the slot is no longer on screen
+                    view.update()  # the same view: no route transition, focus stays where it is
+                except Exception:  # noqa: BLE001 - the view is no longer on screen
                     pass
 
         shell.run(loaded())
     return shell.pay
-
-
-def _slot(shell, fill) -> ft.Container:
-    """A part that needs the history: a spinner until it is loaded, then ``fill()``."""
-    vm = pay_vm(shell)
-    if vm.loaded:
-        return ft.Container(content=fill())
-    slot = ft.Container(content=ft.ProgressRing(semantics_label=shell.vm.t("Loading")))
-    shell.pay_slots.append((slot, fill))
-    return slot
 
 
 def _loading(shell, r: Route, title: str) -> ft.View:
@@ -101,7 +98,31 @@ def _open(shell, entry_id: str) -> None:
 def build(shell, r: Route) -> ft.View:
     t = shell.vm.t
     vm = pay_vm(shell)
-    shell.pay_slots = []  # the slots of the screen being built
+    view = ft.View(
+        route=r.url,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        appbar=shell.appbar(t("Pay")),
+        navigation_bar=shell.navigation_bar(r),
+        scroll=ft.ScrollMode.AUTO,
+        padding=12,
+    )
+    if vm.loaded:
+        view.controls = _pay_controls(shell, r)
+    else:
+        view.controls = [
+            ft.Row(
+                alignment=ft.MainAxisAlignment.CENTER,
+                controls=[ft.ProgressRing(semantics_label=t("Loading"))],
+            )
+        ]
+        shell.pay_waiting = (view, r)
+    return view
+
+
+def _pay_controls(shell, r: Route) -> list[ft.Control]:
+    """The Pay screen's content (the history is loaded)."""
+    t = shell.vm.t
+    vm = shell.pay
     page = shell.page
     scale = shell.vm.settings.text_scale
     state = vm.input_state()
@@ -202,20 +223,12 @@ def build(shell, r: Route) -> ft.View:
             check,
         )
     )
-    controls.append(_slot(shell, lambda: _storage_note(vm)))
-    controls.append(_slot(shell, lambda: _history_card(shell, vm)))
-    controls.append(_slot(shell, lambda: _reminder_card(shell, vm)))
+    controls.append(_storage_note(vm))
+    controls.append(_history_card(shell, vm))
+    controls.append(_reminder_card(shell, vm))
     controls.append(_calendar_card(shell, vm))
     controls.append(card(*[text(n, S.BODY_MEDIUM) for n in vm.general_notes()]))
-    return ft.View(
-        route=r.url,
-        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
-        appbar=shell.appbar(t("Pay")),
-        navigation_bar=shell.navigation_bar(r),
-        scroll=ft.ScrollMode.AUTO,
-        controls=controls,
-        padding=12,
-    )
+    return controls
 
 
 def _storage_note(vm: PayViewModel) -> ft.Control:

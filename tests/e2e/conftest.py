@@ -250,27 +250,22 @@ def open_app(browser, app_url):
         app.close()
 
 
-def flutter_fill(loc, text: str, until=None, attempts: int = 5) -> None:
+def flutter_fill(loc, text: str, until=None) -> None:
     """Fill a Flutter TextField and wait until the app has seen the text.
 
-    When the field gets focus, Flutter takes over the <input> and may reset its value, so a
-    bare ``fill`` can be lost.  Click, wait until Flutter's editor is attached
-    (``autocorrect="on"``), fill, then wait for the value and for ``until`` (a locator
-    that appears once the app reacted, e.g. the first search result).  If Flutter replaced
-    its editor meanwhile, do it again.
+    When the field gets focus, Flutter takes over the <input>, so click first and wait until
+    Flutter's editor is attached (``autocorrect="on"``) and has the focus; then fill, and wait for
+    the value and for ``until`` (a locator that appears once the app reacted, e.g. the first search
+    result).  One attempt: text that is lost is a defect of the screen (a view replaced, or a
+    screen that starts scrolling under the field, see app/views/pay.py), never retried here.
     """
-    for attempt in range(attempts):
-        loc.click()
-        expect(loc).to_have_attribute("autocorrect", "on")
-        loc.fill(text)
-        try:
-            expect(loc).to_have_value(text, timeout=2000)
-            if until is not None:
-                expect(until).to_be_visible(timeout=4000)
-            return
-        except AssertionError:
-            if attempt == attempts - 1:
-                raise
+    loc.click()
+    expect(loc).to_have_attribute("autocorrect", "on")
+    expect(loc).to_be_focused()
+    loc.fill(text)
+    expect(loc).to_have_value(text)
+    if until is not None:
+        expect(until).to_be_visible()
 
 
 def onboarded(area_id: str, lang: str, **extra) -> dict:

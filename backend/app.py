@@ -141,8 +141,7 @@ class Worker:
                     log.exception("delivery run failed; retrying in %.0f s", self.settings.deliver_interval)
                 await asyncio.to_thread(self._stop.wait, self.settings.deliver_interval)
         finally:
-            if dispatcher.fcm is not None:
-                await dispatcher.fcm.aclose()
+            await dispatcher.aclose()
 
 
 def create_app(
@@ -154,6 +153,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        if settings.webpush:  # the VAPID key is made at first start (docs/backend.md, Web Push)
+            from backend.delivery.webpush import vapid_public_key
+
+            try:
+                vapid_public_key(settings)
+            except (OSError, ValueError):
+                log.exception("no VAPID key: Web Push devices get the inbox until it can be read")
         w = Worker(engine, settings) if worker else None
         if w:
             w.start()
@@ -183,6 +189,7 @@ def create_app(
 
     from backend.admin.router import router as admin_router
     from backend.announcements.router import router as announcements_router
+    from backend.delivery.router import push_router
     from backend.delivery.router import router as inbox_router
     from backend.devices.router import router as devices_router
     from backend.payslips.router import router as payslips_router
@@ -194,6 +201,7 @@ def create_app(
         subscriptions_router,
         reminders_router,
         inbox_router,
+        push_router,
         announcements_router,
         admin_router,
         payslips_router,

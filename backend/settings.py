@@ -43,6 +43,32 @@ class Settings(BaseSettings):
     )
     fcm_timeout: float = Field(10.0, gt=0, le=120, description="HTTP timeout of one FCM request, seconds.")
 
+    webpush: bool = Field(
+        True,
+        description="Send Web Push (RFC 8030/8291/8292) to devices that registered a Web Push subscription; "
+        "false: they get the inbox.",
+    )
+    vapid_subject: str = Field(
+        "mailto:webpush@machi.invalid",
+        pattern=r"^(mailto:[^@\s]+@[^@\s]+|https://\S+)$",
+        description="VAPID 'sub' claim: a contact for push services (mailto: or https: URL). Set a real one.",
+    )
+    vapid_key_file: Path | None = Field(
+        None,
+        description="The VAPID private key (PEM, created at first start); default <data_dir>/vapid/private_key.pem.",
+    )
+    webpush_hosts: str = Field(
+        "fcm.googleapis.com,updates.push.services.mozilla.com,push.services.mozilla.com,"
+        "notify.windows.com,push.apple.com",
+        description="Comma-separated push-service hosts (a name also allows its subdomains) a Web Push "
+        "endpoint may point at; anything else is refused at registration.  http:// only for a loopback "
+        "host listed here (a fake push service in development/tests).",
+    )
+    webpush_timeout: float = Field(
+        10.0, gt=0, le=120, description="HTTP timeout of one Web Push request, seconds."
+    )
+    webpush_concurrency: int = Field(50, ge=1, le=500, description="Web Push requests in flight at once.")
+
     web_origin: str | None = Field(
         None, description="The web app's origin allowed by CORS (e.g. https://app.example.jp)."
     )
@@ -142,6 +168,12 @@ class Settings(BaseSettings):
 
     def trusted_networks(self) -> tuple[Network, ...]:
         return parse_networks(self.trusted_proxies)
+
+    def vapid_key_path(self) -> Path:
+        return self.vapid_key_file or Path(self.data_dir) / "vapid" / "private_key.pem"
+
+    def webpush_host_list(self) -> tuple[str, ...]:
+        return tuple(h.strip().lower().rstrip(".") for h in self.webpush_hosts.split(",") if h.strip())
 
     def db_url(self) -> str:
         if self.database_url:

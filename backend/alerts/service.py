@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 
 from backend.admin.service import audit
 from backend.alerts.models import Alert, AlertState, JmaDocument, ShelterState
+from backend.announcements.service import in_city
 from backend.db import utcnow
 from backend.delivery.planner import insert_rows, outbox_row
 from backend.devices.models import Device
 from backend.errors import ApiError
-from backend.subscriptions.models import GarbageSubscription
 from core.alerts import jma, texts
 from core.alerts.state import NONE, State, applies, change
 from core.city import CityNotFound, city_roots, load_city
@@ -63,14 +63,11 @@ def jma_areas(data_dir: Path | None = None) -> list[JmaArea]:
 
 
 def _targets(db: Session, city: str, areas: list[str] | None):
-    d, s = Device.__table__, GarbageSubscription.__table__
-    q = (
-        select(d.c.id, d.c.locale)
-        .join(s, s.c.device_id == d.c.id)
-        .where(s.c.city == city, d.c.disaster_alerts.is_(True))
-    )
-    if areas is not None:
-        q = q.where(s.c.area_id.in_(areas))
+    """The devices of the city with alerts on (their own city, else their garbage subscription's);
+    an alert for some areas reaches their devices and those whose area is unknown."""
+    d = Device.__table__
+    joined, cond = in_city(city, areas, area_unknown=True)
+    q = select(d.c.id, d.c.locale).select_from(joined).where(cond, d.c.disaster_alerts.is_(True))
     return db.execute(q)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from backend.admin.service import audit
@@ -53,10 +53,28 @@ def _areas(city_slug: str, areas: list[str] | None) -> list[str] | None:
     return sorted(set(out))
 
 
-def _targets(db: Session, ann: Announcement):
+def in_city(city: str, areas: list[str] | None, area_unknown: bool):
+    """The devices of ``city`` as a query over devices outer-joined to their garbage subscription,
+    and its condition.  A device's city is its own (``devices.city``), else that of its garbage
+    subscription; its area is the subscription's when that is in the same city.  With ``areas``,
+    only devices in those areas, plus (``area_unknown``) those whose area is not known."""
     d, s = Device.__table__, GarbageSubscription.__table__
-    # A device's city is that of its garbage subscription: an announcement (or alert) reaches the
-    # devices of its own city only, or of some of its areas.
+    joined = d.outerjoin(s, s.c.device_id == d.c.id)
+    cond = or_(d.c.city == city, and_(d.c.city.is_(None), s.c.city == city))
+    if areas is not None:
+        known = and_(s.c.city == city, s.c.area_id.in_(areas))
+        cond = and_(
+            cond, or_(known, or_(s.c.device_id.is_(None), s.c.city != city)) if area_unknown else known
+        )
+    return joined, cond
+
+
+def _targets(db: Session, ann: Announcement):
+    d = Device.__table__
+    # An announcement reaches the devices of its own city only, or of some of its areas (devices
+    # whose area is unknown get city-wide announcements only); a staff alert limited to some areas
+    # also reaches the city's devices whose area is unknown (a tourist may be there).
+    joined, cond = in_city(ann.city, ann.areas, area_unknown=ann.kind == "alert")
     q = (
         select(
             d.c.id,
@@ -67,11 +85,9 @@ def _targets(db: Session, ann: Announcement):
             d.c.news_categories,
             d.c.disaster_alerts,
         )
-        .join(s, s.c.device_id == d.c.id)
-        .where(s.c.city == ann.city)
+        .select_from(joined)
+        .where(cond)
     )
-    if ann.areas is not None:
-        q = q.where(s.c.area_id.in_(ann.areas))
     for r in db.execute(q):
         if ann.kind == "alert" and not r.disaster_alerts:
             continue

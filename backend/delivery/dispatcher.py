@@ -15,8 +15,13 @@ dispatcher that died (its process is gone, or the claim is older than the lease)
 due again at the start of the next run.
 
 Either way only the in-flight batch can repeat, and every message carries its occurrence key
-as Android tag / collapse key and apns-collapse-id, so a repeat replaces the first
-notification instead of stacking.
+as Android tag / collapse key and apns-collapse-id (and, for Web Push, as the notification tag
+and hashed Topic), so a repeat replaces the first notification instead of stacking.
+
+Routes: a device with an FCM token goes to FCM (when configured), one with a Web Push
+subscription to the Web Push transport (``backend/delivery/webpush.py``), every other device to
+the inbox.  The inbox is also the fallback: a message Web Push gives up on (subscription gone,
+refused, out of attempts) is put in the device's inbox in the same transaction.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import os
 import random
 import socket
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Connection, Engine, bindparam, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -65,6 +70,15 @@ def make_transports(settings: Settings) -> tuple[Transport | None, InboxTranspor
 
         return FcmTransport(settings), inbox
     return None, inbox
+
+
+def make_webpush(settings: Settings) -> Transport | None:
+    """The Web Push transport unless MACHI_WEBPUSH is off (its VAPID key is read on first send)."""
+    if not settings.webpush:
+        return None
+    from backend.delivery.webpush import WebPushTransport
+
+    return WebPushTransport(settings)
 
 
 @dataclass
@@ -110,12 +124,14 @@ class Dispatcher:
         fcm: Transport | None = None,
         inbox: InboxTransport | None = None,
         worker: str | None = None,
+        webpush: Transport | None = None,
     ):
         self.engine, self.settings = engine, settings
         self._own_transports = fcm is None and inbox is None
         if self._own_transports:
             fcm, inbox = make_transports(settings)
         self.fcm, self.inbox = fcm, inbox or InboxTransport()
+        self.webpush = webpush if webpush is not None else make_webpush(settings)
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
 
     # ------------------------------------------------------------------ housekeeping
@@ -161,6 +177,10 @@ class Dispatcher:
                 d_t.c.push_token,
                 d_t.c.token_kind,
                 d_t.c.platform,
+                d_t.c.locale,
+                d_t.c.webpush_p256dh,
+                d_t.c.webpush_auth,
+                d_t.c.push_retry_at,
             )
             .join(d_t, d_t.c.id == o_t.c.device_id)
             .where(o_t.c.id.in_(ids))
@@ -181,15 +201,24 @@ class Dispatcher:
                 r.push_token,
                 r.token_kind,
                 r.platform,
+                r.locale,
+                r.webpush_p256dh,
+                r.webpush_auth,
+                r.push_retry_at,
             )
             for r in conn.execute(q)
         ]
 
     def _route(self, batch: list[Outgoing], pauses: dict[str, dt.datetime], now: dt.datetime):
-        """(to FCM, to the inbox, held by a pause with its end)."""
-        to_fcm, to_inbox, held = [], [], []
+        """({transport name: its rows}, to the inbox, held by a pause or back-off with its end)."""
+        to_fcm, to_webpush, to_inbox, held = [], [], [], []
         for o in batch:
-            if self.fcm is not None and o.push_token:
+            if o.token_kind == "webpush" and o.push_token and self.webpush is not None:
+                if o.push_retry_at is not None and o.push_retry_at > now:  # the endpoint backs off
+                    held.append((o, o.push_retry_at))
+                else:
+                    to_webpush.append(o)
+            elif o.token_kind != "webpush" and self.fcm is not None and o.push_token:
                 waits = [u for u in (pauses.get(QUOTA_KEY), pauses.get(f"platform:{o.platform}")) if u]
                 until = max(waits) if waits else None
                 if until is not None and until > now:
@@ -198,7 +227,44 @@ class Dispatcher:
                     to_fcm.append(o)
             else:
                 to_inbox.append(o)
-        return to_fcm, to_inbox, held
+        routes = {"fcm": (self.fcm, to_fcm), "webpush": (self.webpush, to_webpush)}
+        return {k: v for k, v in routes.items() if v[1]}, to_inbox, held
+
+    async def _push(
+        self, conn: Connection | None, routes: dict, now: dt.datetime
+    ) -> dict[int, tuple[str, Result]]:
+        """Send each network route's rows through its transport; results by outbox id."""
+        results: dict[int, tuple[str, Result]] = {}
+        for name, (transport, rows) in routes.items():
+            for o, r in zip(rows, await transport.send(conn, rows, now), strict=True):
+                results[o.outbox_id] = (name, r)
+        return results
+
+    async def _fallback(
+        self, conn: Connection, rows: list[Outgoing], results: dict[int, tuple[str, Result]], now: dt.datetime
+    ) -> None:
+        """Put the messages Web Push gave up on (subscription gone or refused, last attempt failed)
+        in the inbox instead, recorded as inbox deliveries that keep the push error."""
+        back = []
+        for o in rows:
+            name, r = results.get(o.outbox_id, ("", None))
+            if name == "webpush" and (
+                r.fallback or (r.outcome == "retry" and o.attempts + 1 >= self.settings.max_attempts)
+            ):
+                back.append(o)
+        if not back:
+            return
+        for o, r in zip(back, await self.inbox.send(conn, back, now), strict=True):
+            pushed = results[o.outbox_id][1]
+            results[o.outbox_id] = (
+                "inbox",
+                replace(
+                    r,
+                    error_code=pushed.error_code,
+                    detail=f"web push: {pushed.detail}; delivered to the inbox"[:500],
+                    delete_token=pushed.delete_token,
+                ),
+            )
 
     async def _batch(self, now: dt.datetime, report: DispatchReport) -> int:
         if is_sqlite(self.engine):
@@ -207,11 +273,9 @@ class Dispatcher:
             batch = self._claim(conn, now)
             if not batch:
                 return 0
-            to_fcm, to_inbox, held = self._route(batch, self._pauses(conn, now), now)
-            results: dict[int, tuple[str, Result]] = {}
-            if to_fcm:
-                for o, r in zip(to_fcm, await self.fcm.send(conn, to_fcm, now), strict=True):
-                    results[o.outbox_id] = ("fcm", r)
+            routes, to_inbox, held = self._route(batch, self._pauses(conn, now), now)
+            results = await self._push(conn, routes, now)
+            await self._fallback(conn, batch, results, now)
             if to_inbox:
                 for o, r in zip(to_inbox, await self.inbox.send(conn, to_inbox, now), strict=True):
                     results[o.outbox_id] = ("inbox", r)
@@ -228,23 +292,24 @@ class Dispatcher:
                 batch = self._claim(conn, now)
                 if not batch:
                     return 0
-                to_fcm, to_inbox, held = self._route(batch, self._pauses(conn, now), now)
+                routes, to_inbox, held = self._route(batch, self._pauses(conn, now), now)
+                to_push = [o for _, rows in routes.values() for o in rows]
                 results: dict[int, tuple[str, Result]] = {}
                 if to_inbox:  # no network: delivered and recorded in the claim transaction
                     for o, r in zip(to_inbox, await self.inbox.send(conn, to_inbox, now), strict=True):
                         results[o.outbox_id] = ("inbox", r)
-                if to_fcm:
+                if to_push:
                     conn.execute(
                         update(o_t)
-                        .where(o_t.c.id.in_([o.outbox_id for o in to_fcm]))
+                        .where(o_t.c.id.in_([o.outbox_id for o in to_push]))
                         .values(status=SENDING, message_id=worker, error_code="CLAIMED", updated_at=utcnow())
                     )
                 self._record(conn, batch, results, held, now, report)
-        if to_fcm:
-            ids = [o.outbox_id for o in to_fcm]
+        if to_push:
+            ids = [o.outbox_id for o in to_push]
             mine = (o_t.c.id.in_(ids), o_t.c.status == SENDING, o_t.c.message_id == worker)
             try:
-                sent = await self.fcm.send(None, to_fcm, now)
+                sent = await self._push(None, routes, now)
             except BaseException:
                 with self.engine.connect() as conn, conn.execution_options(immediate=True).begin():
                     conn.execute(
@@ -256,12 +321,10 @@ class Dispatcher:
                 with conn.begin():
                     # Rows deleted meanwhile (device unregistered) or taken back are not recorded.
                     live = set(conn.scalars(select(o_t.c.id).where(*mine)))
-                    results = {
-                        o.outbox_id: ("fcm", r)
-                        for o, r in zip(to_fcm, sent, strict=True)
-                        if o.outbox_id in live
-                    }
-                    self._record(conn, [o for o in to_fcm if o.outbox_id in live], results, [], now, report)
+                    rows = [o for o in to_push if o.outbox_id in live]
+                    results = {o.outbox_id: sent[o.outbox_id] for o in rows}
+                    await self._fallback(conn, rows, results, now)
+                    self._record(conn, rows, results, held=[], now=now, report=report)
         report.batches += 1
         return len(batch)
 
@@ -306,7 +369,8 @@ class Dispatcher:
         report: DispatchReport,
     ) -> None:
         updates, attempts, audits = [], [], []
-        tokens_to_delete: dict[str, tuple[str, str]] = {}
+        tokens_to_delete: dict[str, tuple[str, str, str]] = {}
+        endpoint_waits: dict[str, tuple[str, dt.datetime]] = {}
         paused_platforms: dict[str, str] = {}
         quota_until: dt.datetime | None = None
         for o, until in held:  # a paused route: wait, no attempt is made or counted
@@ -358,7 +422,10 @@ class Dispatcher:
                 if r.quota:
                     quota_until = max(quota_until or nxt, nxt)
             if r.delete_token and o.push_token:
-                tokens_to_delete[o.device_id] = (hash_secret(o.push_token), r.error_code or "")
+                actor = "system:webpush" if o.token_kind == "webpush" else "system:fcm"
+                tokens_to_delete[o.device_id] = (hash_secret(o.push_token), r.error_code or "", actor)
+            if r.endpoint_backoff and o.push_token and status == PENDING:
+                endpoint_waits[o.device_id] = (hash_secret(o.push_token), nxt)
             if r.pause_platform:
                 paused_platforms[o.platform] = r.detail or r.error_code or ""
             updates.append(
@@ -404,24 +471,38 @@ class Dispatcher:
             )
         if attempts:
             conn.execute(insert(a_t), attempts)
-        for device_id, (token_hash, code) in tokens_to_delete.items():
+        for device_id, (token_hash, code, actor) in tokens_to_delete.items():
             res = conn.execute(
                 update(d_t)
                 .where(d_t.c.id == device_id, d_t.c.token_hash == token_hash)
-                .values(push_token=None, token_hash=None, token_kind=None, token_updated_at=now)
+                .values(
+                    push_token=None,
+                    token_hash=None,
+                    token_kind=None,
+                    webpush_p256dh=None,
+                    webpush_auth=None,
+                    push_retry_at=None,
+                    token_updated_at=now,
+                )
             )
             if res.rowcount:
                 report.tokens_deleted += 1
                 audits.append(
                     {
                         "at": now,
-                        "actor": "system:fcm",
+                        "actor": actor,
                         "action": "token.delete",
                         "target": device_id,
                         "detail": {"error_code": code},
                     }
                 )
-                log.warning("deleted the push token of device %s after FCM %s", device_id, code)
+                log.warning("deleted the push token of device %s after %s %s", device_id, actor, code)
+        for device_id, (token_hash, until) in endpoint_waits.items():  # per-endpoint back-off
+            conn.execute(
+                update(d_t)
+                .where(d_t.c.id == device_id, d_t.c.token_hash == token_hash)
+                .values(push_retry_at=until)
+            )
         for platform, detail in paused_platforms.items():
             until = now + dt.timedelta(minutes=self.settings.auth_pause_minutes)
             self._pause(conn, f"platform:{platform}", until, f"THIRD_PARTY_AUTH_ERROR: {detail}"[:300])
@@ -481,6 +562,12 @@ class Dispatcher:
         report.seconds = time.perf_counter() - t0
         return report
 
+    async def aclose(self) -> None:
+        """Close the network transports' connections (inside the event loop that used them)."""
+        for transport in (self.fcm, self.webpush):
+            if transport is not None:
+                await transport.aclose()
+
     def run(self, now: dt.datetime | None = None, max_batches: int | None = None) -> DispatchReport:
         """One run in a fresh event loop (CLI, tests); closes the transports afterwards.
 
@@ -498,8 +585,7 @@ class Dispatcher:
             try:
                 return await self.run_async(now, max_batches)
             finally:
-                if self.fcm is not None:
-                    await self.fcm.aclose()
+                await self.aclose()
 
         try:
             return asyncio.run(go())

@@ -24,7 +24,6 @@ points, checked by a canary test: a ``credentials.Base`` with a static token,
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import email.utils
 import hashlib
@@ -41,7 +40,7 @@ import google.auth.credentials
 from firebase_admin import credentials, exceptions, messaging
 from sqlalchemy import Connection
 
-from backend.delivery.transport import Outgoing, Result
+from backend.delivery.transport import Outgoing, Result, webpush_topic
 from backend.settings import Settings
 
 log = logging.getLogger("machi.fcm")
@@ -109,11 +108,6 @@ def collapse_id(key: str, limit: int = 64) -> str:
     if len(key.encode()) <= limit:
         return key
     return hashlib.sha256(key.encode()).hexdigest()[:limit]
-
-
-def webpush_topic(key: str) -> str:
-    """RFC 8030 Topic: at most 32 URL-safe base64 characters."""
-    return base64.urlsafe_b64encode(hashlib.sha256(key.encode()).digest()).decode()[:32]
 
 
 def build_message(o: Outgoing, now: dt.datetime) -> messaging.Message:

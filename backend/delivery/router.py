@@ -1,17 +1,19 @@
-"""The inbox endpoints: notifications of the inbox transport, fetched and acknowledged by the app."""
+"""The inbox endpoints (notifications of the inbox transport, fetched and acknowledged by the app) and
+the Web Push key the web app subscribes with."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select, update
 
 from backend.db import utcnow
 from backend.delivery.models import InboxItem
-from backend.deps import DB, AuthedDevice
-from backend.errors import responses
+from backend.deps import DB, AuthedDevice, get_settings
+from backend.errors import ApiError, responses
+from backend.settings import Settings
 
 router = APIRouter(prefix="/v1/devices/{device_id}/inbox", tags=["inbox"])
 
@@ -100,3 +102,27 @@ def ack(data: AckIn, device: AuthedDevice, db: DB) -> AckOut:
     )
     db.commit()
     return AckOut(acknowledged=res.rowcount or 0)
+
+
+push_router = APIRouter(prefix="/v1/push", tags=["push"])
+
+
+class VapidKeyOut(BaseModel):
+    public_key: str = Field(
+        description="The server's VAPID public key (base64url, uncompressed P-256 point): the "
+        "applicationServerKey for pushManager.subscribe()."
+    )
+
+
+@push_router.get(
+    "/vapid-public-key",
+    response_model=VapidKeyOut,
+    responses=responses(404),
+    summary="The VAPID public key the web app subscribes with",
+)
+def vapid_public_key(settings: Settings = Depends(get_settings)) -> VapidKeyOut:
+    if not settings.webpush:
+        raise ApiError(404, "webpush_off", "this server does not send Web Push (MACHI_WEBPUSH=0)")
+    from backend.delivery.webpush import vapid_public_key as public_key
+
+    return VapidKeyOut(public_key=public_key(settings))

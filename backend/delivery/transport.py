@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from sqlalchemy import Connection
+
+
+def webpush_topic(key: str) -> str:
+    """RFC 8030 Topic for an occurrence key: at most 32 URL-safe base64 characters (FCM's WebpushConfig
+    and the Web Push transport alike), so a push service replaces an undelivered repeat."""
+    return base64.urlsafe_b64encode(hashlib.sha256(key.encode()).digest()).decode()[:32]
+
 
 Outcome = Literal["sent", "retry", "failed", "paused"]
 
@@ -26,6 +35,10 @@ class Outgoing:
     push_token: str | None
     token_kind: str | None
     platform: str
+    locale: str = ""
+    webpush_p256dh: str | None = None  # Web Push subscriptions (token_kind "webpush"): RFC 8291 keys
+    webpush_auth: str | None = None
+    push_retry_at: dt.datetime | None = None  # the endpoint's back-off (Web Push)
 
 
 @dataclass
@@ -38,6 +51,8 @@ class Result:
     delete_token: bool = False  # UNREGISTERED / SENDER_ID_MISMATCH / invalid token
     pause_platform: bool = False  # THIRD_PARTY_AUTH_ERROR
     quota: bool = False  # 429: back off the whole transport
+    fallback: bool = False  # not pushed for good: the dispatcher puts it in the inbox instead
+    endpoint_backoff: bool = False  # 429/5xx from a Web Push endpoint: that endpoint waits
 
 
 class Transport(Protocol):

@@ -21,8 +21,12 @@ AUTH = responses(401, 404, 413, 422, 429)
     responses=responses(400, 413, 422, 429),
     summary="Register a device",
 )
-def register(data: DeviceIn, request: Request, db: DB) -> DeviceCreated:
+def register(
+    data: DeviceIn, request: Request, db: DB, settings: Settings = Depends(get_settings)
+) -> DeviceCreated:
     request.app.state.register_limiter.check(client_ip(request), "device registrations from this address")
+    service.check_web_push(data.web_push, settings)
+    data.city = service.check_city(data.city)
     device, secret = service.register(db, data, NEWS_CATEGORIES)
     return DeviceCreated(id=device.id, secret=secret)
 
@@ -38,15 +42,20 @@ def get_device(device: AuthedDevice) -> DeviceOut:
     "/{device_id}",
     response_model=DeviceOut,
     responses=AUTH,
-    summary="Change the token, language, time zone or app version",
+    summary="Change the token or Web Push subscription, language, time zone, app version or city",
 )
 def patch_device(
     patch: DevicePatch, device: AuthedDevice, db: DB, settings: Settings = Depends(get_settings)
 ) -> DeviceOut:
     fields = patch.model_dump(exclude_unset=True)
     replan = False
-    if "push_token" in fields:
-        service.set_token(db, device, fields["push_token"])
+    if "web_push" in fields and patch.web_push is not None:
+        service.check_web_push(patch.web_push, settings)
+        service.set_token(db, device, None, patch.web_push)
+    elif "push_token" in fields or "web_push" in fields:
+        service.set_token(db, device, fields.get("push_token"))
+    if "city" in fields:
+        device.city = service.check_city(fields["city"])
     for name in ("locale", "timezone"):
         if fields.get(name) and fields[name] != getattr(device, name):
             setattr(device, name, fields[name])
@@ -61,9 +70,17 @@ def patch_device(
     return service.out(device)
 
 
-@router.put("/{device_id}/token", response_model=DeviceOut, responses=AUTH, summary="Token refresh")
-def put_token(data: TokenIn, device: AuthedDevice, db: DB) -> DeviceOut:
-    service.set_token(db, device, data.push_token)
+@router.put(
+    "/{device_id}/token",
+    response_model=DeviceOut,
+    responses=AUTH,
+    summary="Token or Web Push subscription refresh",
+)
+def put_token(
+    data: TokenIn, device: AuthedDevice, db: DB, settings: Settings = Depends(get_settings)
+) -> DeviceOut:
+    service.check_web_push(data.web_push, settings)
+    service.set_token(db, device, data.push_token, data.web_push)
     return service.out(device)
 
 

@@ -14,7 +14,7 @@ def test_migrated_schema_matches_the_models(db_url):
         ctx = MigrationContext.configure(conn, opts={"compare_type": False})
         diff = compare_metadata(ctx, Base.metadata)
     assert diff == []
-    assert current_revision(db_url) == "0003"
+    assert current_revision(db_url) == "0004"
 
 
 def test_downgrade_and_upgrade(db_url):
@@ -22,4 +22,4 @@ def test_downgrade_and_upgrade(db_url):
     assert current_revision(db_url) is None
     migrate(db_url)
     migrate(db_url)  # idempotent
-    assert current_revision(db_url) == "0003"
+    assert current_revision(db_url) == "0004"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import binascii
 import datetime as dt
-import operator
 import re
 import unicodedata
 
@@ -49,7 +48,7 @@ def parse(text: str) -> Slip:
     # The hot paths: a scanner's own output, which ``clean`` would leave as it is.
     if n == ELQR_LENGTH:
         tags = _ELQR_PATTERN.fullmatch(text)  # matches 255 ASCII digits in the eL-QR's layout only
-        if tags is not None and text.startswith("000201"):
+        if tags is not None:
             return _elqr(text, tags)
     elif n == CVS_LENGTH and text.isascii() and text.isdigit():
         return parse_cvs(text)
@@ -133,26 +132,39 @@ def ocr_check_pair(data: str) -> str:
 
     C2: positions 1, 3, 5 … of ``data`` (from the left) times weights 9, 8 … 2 (repeating),
     plus the even positions unweighted, mod 10.  C1: the same over C2 + ``data`` with weights
-    2, 3 … 9, mod 11, where 10 is written 0."""
+    2, 3 … 9, mod 11, where 10 is written 0.  ``data``: 1 to 64 ASCII digits."""
+    if not (0 < len(data) <= _MAX_LINE and data.isascii() and data.isdigit()):
+        raise ValueError("an OCR line's data: 1 to 64 ASCII digits")
     return _check_pair(data.encode("ascii"))
 
 
 def _check_pair(data: bytes) -> str:
-    # One pass over the digits gives both weighted sums: each position's weight for C2 sits in the
-    # low 16 bits of one integer and its weight for C1 in the bits above (each sum stays < 2**16).
-    both = sum(map(operator.mul, data, _PAIR_WEIGHTS)) - _PAIR_ZERO[len(data)]
-    c2 = (both & 0xFFFF) % 10
+    # Both weighted sums in C.  The weights repeat every 16 positions, so a table per position class
+    # k (0 … 15) and digit d gives weight × digit: byte 10k + d.  Adding one constant to the line
+    # read as a big-endian integer turns every digit's byte "0" … "9" into 10k + d at once (each byte
+    # stays in 0 … 159, so nothing carries into its neighbour); then one bytes.translate per check
+    # digit maps each byte to weight × digit, and sum() adds them up.
+    n = len(data)
+    classed = (int.from_bytes(data, "big") + _CLASS_SHIFT[n]).to_bytes(n, "big")
+    c2 = sum(classed.translate(_C2_TABLE)) % 10
     # C2 is the first digit of C1's sum (weight 2); the data follow it with the weights after that
-    c1 = (_C1_WEIGHTS[0] * c2 + (both >> 16)) % 11 % 10
+    c1 = (_C1_WEIGHTS[0] * c2 + sum(classed.translate(_C1_TABLE))) % 11 % 10
     return _TWO_DIGITS[10 * c1 + c2]
 
 
-# weight of each position (odd positions weighted, even ones 1), long enough for a 44-digit line
-_C2_WEIGHTS = tuple(9 - (i // 2) % 8 if i % 2 == 0 else 1 for i in range(64))
-_C1_WEIGHTS = tuple(2 + (i // 2) % 8 if i % 2 == 0 else 1 for i in range(64))
-_PAIR_WEIGHTS = tuple(c2 | c1 << 16 for c2, c1 in zip(_C2_WEIGHTS, _C1_WEIGHTS[1:], strict=False))
-# the same sums over "0" * n (ASCII 48), taken off so that the digits count as 0 … 9, per n
-_PAIR_ZERO = tuple(48 * sum(_PAIR_WEIGHTS[:n]) for n in range(len(_PAIR_WEIGHTS) + 1))
+_MAX_LINE = 64
+# weight of each position (odd positions weighted, even ones 1): 9 1 8 1 … 2 1 for C2 and 2 1 3 1 …
+# 9 1 for C1 (whose first position is C2 itself), repeating every 16 positions
+_C2_WEIGHTS = tuple(9 - (i // 2) % 8 if i % 2 == 0 else 1 for i in range(_MAX_LINE + 1))
+_C1_WEIGHTS = tuple(2 + (i // 2) % 8 if i % 2 == 0 else 1 for i in range(_MAX_LINE + 1))
+_CLASSES = 16
+# byte 10k + d -> weight of a data position of class k, times d (bytes 160 … 255 never occur)
+_C2_TABLE = bytes(_C2_WEIGHTS[b // 10] * (b % 10) if b < 10 * _CLASSES else 0 for b in range(256))
+_C1_TABLE = bytes(_C1_WEIGHTS[b // 10 + 1] * (b % 10) if b < 10 * _CLASSES else 0 for b in range(256))
+# per length n: what turns the bytes of n ASCII digits into 10k + d (k = position % 16)
+_CLASS_SHIFT = tuple(
+    sum((10 * (i % _CLASSES) - ord("0")) << (8 * (n - 1 - i)) for i in range(n)) for n in range(_MAX_LINE + 1)
+)
 _TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
 
 
@@ -161,7 +173,7 @@ _TWO_DIGITS = tuple(f"{n:02d}" for n in range(100))
 # and the pieces of them the parser reads; a match also means 255 ASCII digits.
 _ELQR_PATTERN = re.compile(
     r"""
-    0002 [0-9]{2}         # 00 payload format indicator (01: parse_elqr checks "000201" first)
+    000201                # 00 payload format indicator: 01
     0102 ([0-9]{2})       # 01 point of initiation: 12 (dynamic)
     2796 ([0-9]{13})      # 27 merchant account information: 00 = 13800, then 01 = the 83-digit
                           #    payment block, the two OCR lines of the 地方公金 標準帳票:

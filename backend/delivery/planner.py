@@ -34,7 +34,7 @@ from backend.reminders import templates
 from backend.reminders.models import AppReminder
 from backend.settings import Settings
 from backend.subscriptions.models import GarbageSubscription
-from core.city import CityNotFound, load_city
+from core.city import City, CityNotFound, load_city
 from core.garbage import calendar as cal
 from core.garbage.ics import put_out_by
 from core.garbage.service import AreaNotFound, find_area
@@ -100,9 +100,12 @@ class Occurrence:
     paused: bool = False  # the notice that the city's data has run out (``day`` is its last valid day)
 
 
-def _collections_uncached(city_slug: str, area_id: str, start: dt.date, end: dt.date):
-    """Collection days in [start, end] that the city's data covers, with their category ids."""
-    city = load_city(city_slug)
+def _collections_uncached(city: City, area_id: str, start: dt.date, end: dt.date):
+    """Collection days in [start, end] that the city's data covers, with their category ids.
+
+    ``city`` is one loaded version of the city's data (``load_city`` loads a new object when its
+    garbage.json changes, e.g. after ``machi city publish`` or an import), so the cache below is
+    keyed by the data itself, never by the slug: new data is planned at once."""
     area = find_area(city, area_id)
     validity = city.garbage.validity
     if validity.start and start < validity.start:
@@ -141,7 +144,7 @@ def garbage_occurrences(
     deadline_time = put_out_by(city)
     at = hm(time_hm)
     out = []
-    days = (_collections if cached else _collections_uncached)(city_slug, area_id, first, last)
+    days = (_collections if cached else _collections_uncached)(city, area_id, first, last)
     for day, cats in days:
         ids = tuple(c for c in cats if categories is None or c in categories)
         if not ids:

@@ -20,6 +20,12 @@ As in the 5374 app, the character between ``隔`` and the date does not choose t
 anchor date does (a weekday character that disagrees with it is reported as a warning).
 
 Weekdays are Python's: Monday = 0 ... Sunday = 6.
+
+Each rule expands two ways: ``dates(start, end)`` yields ``datetime.date`` objects, and
+``ordinals(lo, hi, months)`` returns proleptic Gregorian ordinals (``date.toordinal()``) computed
+by arithmetic -- a weekly rule is ``first + 7k``, an nth-weekday rule one number per month, an
+every-other-week rule ``first + 14k`` from its anchor -- which is what the calendar engine
+(``core.garbage.calendar``) works with: no object per date until a caller asks for one.
 """
 
 from __future__ import annotations
@@ -27,8 +33,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Iterator
+import weakref
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 WEEKDAY_TOKENS = {"月": 0, "火": 1, "水": 2, "木": 3, "金": 4, "土": 5, "日": 6}
 # English tokens as used by the Nonoichi 5374 branch (``Mon Thu``, ``Wed1``).
@@ -36,6 +44,33 @@ WEEKDAY_TOKENS.update({"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 
 
 _DAY = dt.timedelta(days=1)
 _WEEK = dt.timedelta(days=7)
+
+
+def weekday_of(ordinal: int) -> int:
+    """``date.fromordinal(ordinal).weekday()`` without the date (ordinal 1 is a Monday)."""
+    return (ordinal - 1) % 7
+
+
+@lru_cache(maxsize=512)
+def month_spans(lo: int, hi: int) -> tuple[tuple[int, int, int], ...]:
+    """(month, first ordinal, last ordinal) of every calendar month that meets [lo, hi]."""
+    day = dt.date.fromordinal(lo)
+    year, month = day.year, day.month
+    first = lo - day.day + 1
+    out = []
+    while first <= hi:
+        last = first + calendar.monthrange(year, month)[1] - 1
+        out.append((month, first, last))
+        first = last + 1
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return tuple(out)
+
+
+def _spans(lo: int, hi: int, months: frozenset[int]) -> Iterator[tuple[int, int]]:
+    """[a, b] pieces of [lo, hi] that lie in the given months."""
+    for month, first, last in month_spans(lo, hi):
+        if month in months:
+            yield max(first, lo), min(last, hi)
 
 
 class RuleSyntaxError(ValueError):
@@ -56,6 +91,16 @@ class Weekly:
             yield day
             day += _WEEK
 
+    def ordinals(self, lo: int, hi: int, months: frozenset[int] | None = None) -> Iterable[int]:
+        """The rule's days in [lo, hi] (and in ``months``) as sorted ordinals."""
+        w = self.weekday
+        if months is None:
+            return range(lo + (w - lo + 1) % 7, hi + 1, 7)
+        out: list[int] = []
+        for a, b in _spans(lo, hi, months):
+            out.extend(range(a + (w - a + 1) % 7, b + 1, 7))
+        return out
+
     def to_json(self) -> dict:
         return {"weekly": self.weekday}
 
@@ -72,6 +117,17 @@ class NthWeekday:
             if day is not None and start <= day <= end:
                 yield day
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+    def ordinals(self, lo: int, hi: int, months: frozenset[int] | None = None) -> Iterable[int]:
+        """The rule's days in [lo, hi] (and in ``months``) as sorted ordinals: one per month."""
+        w, skip = self.weekday, 7 * (self.nth - 1)
+        out = []
+        for month, first, last in month_spans(lo, hi):
+            if months is None or month in months:
+                day = first + (w - first + 1) % 7 + skip
+                if day <= last and lo <= day <= hi:
+                    out.append(day)
+        return out
 
     def to_json(self) -> dict:
         return {"nth": self.nth, "weekday": self.weekday}
@@ -91,6 +147,17 @@ class EveryOtherWeek:
             yield day
             day += dt.timedelta(days=14)
 
+    def ordinals(self, lo: int, hi: int, months: frozenset[int] | None = None) -> Iterable[int]:
+        """The rule's days in [lo, hi] (and in ``months``) as sorted ordinals: anchor + 14k."""
+        anchor = self.anchor.toordinal()
+        if months is None:
+            first = max(lo, anchor)
+            return range(first + (anchor - first) % 14, hi + 1, 14)
+        out: list[int] = []
+        for a, b in _spans(max(lo, anchor), hi, months):
+            out.extend(range(a + (anchor - a) % 14, b + 1, 14))
+        return out
+
     def to_json(self) -> dict:
         return {"every_other_week_from": self.anchor.isoformat()}
 
@@ -101,6 +168,14 @@ class Dates:
 
     def dates(self, start: dt.date, end: dt.date) -> Iterator[dt.date]:
         return (d for d in self.days if start <= d <= end)
+
+    @cached_property
+    def _ordinal_months(self) -> tuple[tuple[int, int], ...]:
+        return tuple(sorted({(d.toordinal(), d.month) for d in self.days}))
+
+    def ordinals(self, lo: int, hi: int, months: frozenset[int] | None = None) -> Iterable[int]:
+        """The listed days in [lo, hi] (and in ``months``) as sorted ordinals."""
+        return [o for o, m in self._ordinal_months if lo <= o <= hi and (months is None or m in months)]
 
     def to_json(self) -> dict:
         return {"dates": [d.isoformat() for d in self.days]}
@@ -126,19 +201,36 @@ class Schedule:
     # Sub-rules of one cell separated by ``;``, each with its own month filter (their union).
     parts: tuple[Schedule, ...] = ()
 
+    def __hash__(self) -> int:
+        # Computed once: the calendar's caches hash a schedule on every query.
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash((self.rules, self.months, self.remarks, self.parts))
+            object.__setattr__(self, "_hash", h)
+        return h
+
+    def __getstate__(self) -> dict:
+        # Hashes of dates and strings differ between processes: never carry one over.
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
     @property
     def empty(self) -> bool:
         return not self.rules and all(p.empty for p in self.parts)
 
     def dates(self, start: dt.date, end: dt.date) -> list[dt.date]:
         """Every date the rules name in [start, end], sorted, before any closure."""
-        out: set[dt.date] = set()
-        for rule in self.rules:
-            out.update(rule.dates(start, end))
-        if self.months is not None:
-            out = {d for d in out if d.month in self.months}
-        for part in self.parts:
-            out.update(part.dates(start, end))
+        return [dt.date.fromordinal(o) for o in self.ordinals(start.toordinal(), end.toordinal())]
+
+    def ordinals(self, lo: int, hi: int) -> list[int]:
+        """Every day the rules name in [lo, hi] as sorted ordinals (``date.toordinal()``)."""
+        rules, parts = self.rules, self.parts
+        if len(rules) == 1 and not parts:
+            return list(rules[0].ordinals(lo, hi, self.months))
+        out: set[int] = set()
+        for rule in rules:
+            out.update(rule.ordinals(lo, hi, self.months))
+        for part in parts:
+            out.update(part.ordinals(lo, hi))
         return sorted(out)
 
     def listed_dates(self) -> Iterator[dt.date]:
@@ -196,12 +288,24 @@ class Schedule:
             else:
                 raise ValueError(f"unknown rule {r!r}")
         months = data.get("months")
-        return cls(
-            rules=tuple(rules),
-            months=frozenset(months) if months is not None else None,
-            remarks=tuple(data.get("remarks", ())),
-            parts=tuple(cls.from_json(p) for p in data.get("parts", ())),
+        return intern(
+            cls(
+                rules=tuple(rules),
+                months=frozenset(months) if months is not None else None,
+                remarks=tuple(data.get("remarks", ())),
+                parts=tuple(cls.from_json(p) for p in data.get("parts", ())),
+            )
         )
+
+
+# Equal schedules loaded or parsed share one object: less memory, and the calendar's caches
+# (keyed by a schedule's value) then compare them by identity.
+_INTERNED: weakref.WeakValueDictionary[Schedule, Schedule] = weakref.WeakValueDictionary()
+
+
+def intern(schedule: Schedule) -> Schedule:
+    """The one shared object equal to ``schedule``."""
+    return _INTERNED.setdefault(schedule, schedule)
 
 
 _DATE = re.compile(r"^\d{8}$")
@@ -229,11 +333,13 @@ def parse_cell(cell: str, warnings: list[str] | None = None) -> Schedule:
     subs = [part.strip() for part in cell.replace("；", ";").split(";")]
     parts = [_parse_rule(part, warnings) for part in subs if part]
     if not parts:
-        return Schedule()
+        return intern(Schedule())
     if len(parts) == 1:
-        return parts[0]
+        return intern(parts[0])
     remarks = tuple(dict.fromkeys(r for p in parts for r in p.remarks))
-    return Schedule(remarks=remarks, parts=tuple(Schedule(p.rules, p.months) for p in parts if p.rules))
+    return intern(
+        Schedule(remarks=remarks, parts=tuple(Schedule(p.rules, p.months) for p in parts if p.rules))
+    )
 
 
 def _parse_rule(cell: str, warnings: list[str] | None) -> Schedule:

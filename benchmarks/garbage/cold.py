@@ -2,8 +2,9 @@
 
 Issue 13 asks for a cold ``machi garbage next`` within 60 ms of ``python -c pass`` (median of 10
 runs, measured in the same run so that the machine's load affects both alike).  Each run starts a
-new process (the OS file cache and the .pyc files are warm: one unmeasured run of each first);
-the two commands alternate, so a burst of load hits both.  Figures are printed, never asserted.
+new process (the OS file cache, the .pyc files and machi's next-date table of the year, see
+cli/fast.py, are warm: one unmeasured run of each first); the two commands alternate, so a burst
+of load hits both.  Figures are printed, never asserted.
 
 Run: ``.venv/bin/python -m benchmarks.garbage.cold`` (``--runs N``); ``benchmarks/garbage/bench.py``
 calls ``measure_cold``.

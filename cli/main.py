@@ -22,7 +22,7 @@ def _register_extras(app) -> None:
     ``app``, ``up``) live beside their code; each package adds its own to the one CLI."""
     import importlib
 
-    for module in ("backend.cli", "app.cli", "core.payslip.cli", "cli.handbook"):
+    for module in ("backend.cli", "app.cli", "cli.payslip", "cli.handbook"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -230,6 +230,26 @@ def test_elqr_rejections():
     assert parse(build.elqr(amount=1_250_000)).amount == 1_250_000
 
 
+def test_core_payslip_holds_no_cli_or_ui():
+    # core/ is pure domain logic (docs/ARCHITECTURE.md); ``machi payslip`` lives in cli/payslip.py
+    import ast
+
+    package = Path(__file__).resolve().parents[2] / "core" / "payslip"
+    for source in sorted(package.glob("*.py")):
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        imported = {
+            alias.name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        } | {
+            node.module.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module
+        }
+        assert not imported & {"typer", "rich", "flet", "fastapi", "cli", "app", "backend"}, source.name
+
+
 def test_error_messages_never_contain_the_digits():
     for text in (V1[:-1] + "4", build.cvs(pay_by="240230"), build.cvs(amount=0), Q1[:-1] + "9"):
         with pytest.raises(PayslipError) as info:

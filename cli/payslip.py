@@ -1,5 +1,6 @@
 """``machi payslip …``: read a tax payment slip's barcode or eL-QR from its digits or a photo,
-and the city's tax calendar.  Registered by cli/main.py (``register(app)``).
+and the city's tax calendar.  Registered by cli/main.py (``register(app)``); the slip logic is
+core/payslip (which holds no CLI).
 
 JSON contract (README): ``parse``/``decode`` print the slip's fields and warning codes; a
 rejected slip exits 2 with ``{"error": {"code", "message"}}`` on stdout.

@@ -14,17 +14,18 @@ A "service day" is a weekday in ``CityGarbage.service_weekdays`` (Mon-Sat by def
 How it is computed (issue 13): dates are day numbers (``date.toordinal()``) produced by
 arithmetic (``Schedule.ordinals``), a centre's closures are merged runs searched by bisection,
 holidays are a set of day numbers, and a move looks only at the days after the closure it
-leaves.  Results are cached per city data object (``CityGarbage``), keyed by the *value* of
-what decides them -- the category and its policies, the schedule, the centre's closure periods,
-the service weekdays and the range -- so areas with identical rules share one computation, an
-edited ``CityGarbage`` never answers from a stale entry, and a reloaded city starts afresh.
-``Collection`` objects are made once per cached computation and shared (they are frozen);
-``collection_days`` answers with dates only.
+leaves.  Results are cached per city data object (``CityGarbage``, held weakly), keyed by the
+*value* of what decides them -- the category and its policies, the schedule, the centre's
+closure periods, the service weekdays and the range -- so areas with identical rules share one
+computation, an edited ``CityGarbage`` never answers from a stale entry, and a reloaded city
+starts afresh.  ``Collection`` objects are made once per cached computation and shared (they
+are frozen); ``category_days``, ``collection_days`` and ``next_dates`` need no object per day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
@@ -184,16 +185,32 @@ class _Store:
         return value
 
 
+# id(city) -> (weak reference to the city, its store).  Kept beside the city data rather than in
+# it, so a city copies and pickles as plain data; an entry goes when its city does.
+_STORES: dict[int, tuple[weakref.ref, _Store]] = {}
+
+
 def _store(city: CityGarbage) -> _Store:
-    store = city.__dict__.get("_calendar_store")
-    if store is None:
-        store = city.__dict__["_calendar_store"] = _Store()
+    entry = _STORES.get(id(city))
+    if entry is not None and entry[0]() is city:
+        return entry[1]
+    key = id(city)
+    store = _Store()
+    _STORES[key] = (weakref.ref(city, lambda _ref, key=key: _forget(key, _ref)), store)
     return store
+
+
+def _forget(key: int, ref: weakref.ref) -> None:
+    entry = _STORES.get(key)
+    if entry is not None and entry[0] is ref:
+        del _STORES[key]
 
 
 def clear_cache(city: CityGarbage) -> None:
     """Forget the computations cached for ``city`` (benchmarks measure the work itself)."""
-    city.__dict__.pop("_calendar_store", None)
+    entry = _STORES.get(id(city))
+    if entry is not None and entry[0]() is city:
+        del _STORES[id(city)]
 
 
 def _closed_for(store: _Store, closures: Closures) -> tuple[tuple, _Closed]:
@@ -232,7 +249,7 @@ class _Found:
         ]
         self.pairs = tuple((c.date, (c,)) for c in made)  # date order
         self.by_date = {c.date: c for c in made}
-        self.days = self.by_date.keys()
+        self.days = frozenset(self.by_date)
 
 
 def _category_found(

@@ -291,3 +291,19 @@ def test_edits_of_the_city_data_are_never_answered_from_the_cache(make_5374):
     same()
     area.schedules.pop(g.categories[1].id)
     same()
+
+
+def test_a_queried_city_still_copies_and_pickles_and_its_cache_goes_with_it():
+    import copy
+    import gc
+    import pickle
+
+    city = _load_json(REPO / "tests" / "fixtures" / "cities" / "testtown" / "garbage.json")
+    span = (D(2026, 1, 1), D(2026, 12, 31))
+    want = _as_rows(cal.collections(city, city.areas[1], *span))
+    for other in (copy.deepcopy(city), pickle.loads(pickle.dumps(city))):
+        assert _as_rows(cal.collections(other, other.areas[1], *span)) == want
+    stores = len(cal._STORES)
+    del city, other
+    gc.collect()
+    assert len(cal._STORES) < stores

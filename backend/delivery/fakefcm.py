@@ -202,9 +202,63 @@ def validate_message(body: dict) -> tuple[dict, str, bool]:
     return msg, target, validate_only
 
 
-class FakeFCM:
-    """The fake server: an ASGI app with its state; ``start()`` serves it with uvicorn on 127.0.0.1
-    in a thread."""
+class FakeServer:
+    """An ASGI app answering through ``handle(method, path, headers, body)`` -> (status, JSON or
+    text payload, extra headers); ``start()`` serves it with uvicorn on 127.0.0.1 in a thread."""
+
+    name = "fake"
+    url = ""
+    _server = None
+    _thread: threading.Thread | None = None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        status, payload, headers = await self.handle(
+            scope["method"],
+            scope["path"],
+            {k.decode().lower(): v.decode() for k, v in scope["headers"]},
+            body,
+        )
+        if isinstance(payload, (bytes, str)):
+            data = payload.encode() if isinstance(payload, str) else payload
+            ctype = "text/html; charset=UTF-8"
+        else:
+            data = json.dumps(payload).encode()
+            ctype = "application/json; charset=UTF-8"
+        hdrs = [(b"content-type", ctype.encode()), (b"content-length", str(len(data)).encode())]
+        hdrs += [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
+        await send({"type": "http.response.start", "status": status, "headers": hdrs})
+        await send({"type": "http.response.body", "body": data})
+
+    async def handle(self, method: str, path: str, headers: dict, body: bytes):
+        raise NotImplementedError
+
+    def start(self, host: str = "127.0.0.1", port: int = 0):
+        self._server, self._thread, self.url = serve_in_thread(self, host, port, self.name)
+        return self
+
+    def stop(self) -> None:
+        stop_server(self._server, self._thread)
+        self._server = None
+
+
+class FakeFCM(FakeServer):
+    """The fake FCM server and its state."""
+
+    name = "fake-fcm"
 
     def __init__(
         self,
@@ -222,9 +276,6 @@ class FakeFCM:
         self.lock = threading.Lock()
         self._ids = itertools.count(1)
         self.reset()
-        self._server = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
         self._holding = False
         self._gate: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -298,40 +349,6 @@ class FakeFCM:
             return collections.Counter(
                 m["message"].get("data", {}).get("occurrence_key") for m in self.delivered
             )
-
-    # ---------------------------------------------------------------- ASGI
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                if message["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                elif message["type"] == "lifespan.shutdown":
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        status, payload, headers = await self.handle(
-            scope["method"],
-            scope["path"],
-            {k.decode().lower(): v.decode() for k, v in scope["headers"]},
-            body,
-        )
-        if isinstance(payload, (bytes, str)):
-            data = payload.encode() if isinstance(payload, str) else payload
-            ctype = "text/html; charset=UTF-8"
-        else:
-            data = json.dumps(payload).encode()
-            ctype = "application/json; charset=UTF-8"
-        hdrs = [(b"content-type", ctype.encode()), (b"content-length", str(len(data)).encode())]
-        hdrs += [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
-        await send({"type": "http.response.start", "status": status, "headers": hdrs})
-        await send({"type": "http.response.body", "body": data})
 
     async def handle(self, method: str, path: str, headers: dict, body: bytes):
         status, payload, hdrs, delay = self.respond(method, path, headers, body)
@@ -528,38 +545,42 @@ class FakeFCM:
 
     # ---------------------------------------------------------------- serving
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> FakeFCM:
-        import uvicorn
-
-        config = uvicorn.Config(
-            self,
-            host=host,
-            port=port,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_keep_alive=30,
-            backlog=2048,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="fake-fcm", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the fake FCM server did not start")
-            time.sleep(0.01)
-        sock = self._server.servers[0].sockets[0]
-        self.url = f"http://{host}:{sock.getsockname()[1]}"
-        return self
-
     def stop(self) -> None:
         self.release()
-        if self._server is not None:
-            self._server.should_exit = True
-            if self._thread:
-                self._thread.join(timeout=10)
-            self._server = None
+        super().stop()
+
+
+def serve_in_thread(app, host: str, port: int, name: str):
+    """(server, thread, base URL): ``app`` served by uvicorn on ``host`` in a daemon thread."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_keep_alive=30,
+        backlog=2048,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError(f"the {name} server did not start")
+        time.sleep(0.01)
+    sock = server.servers[0].sockets[0]
+    return server, thread, f"http://{host}:{sock.getsockname()[1]}"
+
+
+def stop_server(server, thread) -> None:
+    if server is not None:
+        server.should_exit = True
+        if thread:
+            thread.join(timeout=10)
 
 
 def serve_forever(host: str, port: int, project: str, delay: float = 0.0) -> None:

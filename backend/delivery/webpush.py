@@ -158,6 +158,12 @@ def check_keys(p256dh: str, auth: str) -> None:
 # ---------------------------------------------------------------------------- messages
 
 
+def bcp47(lang: str) -> str:
+    """The device language as a BCP 47 tag for the notification (``pt_BR`` -> ``pt-BR``,
+    やさしい日本語 ``ja@easy`` -> ``ja-x-easy``, which the API also accepts)."""
+    return "ja-x-easy" if lang == "ja@easy" else (lang or "").replace("_", "-")
+
+
 def payload(o: Outgoing) -> bytes:
     """The JSON the service worker shows, at most MAX_PLAINTEXT bytes (``data`` dropped, then the
     body shortened, when a long text would not fit)."""
@@ -167,7 +173,7 @@ def payload(o: Outgoing) -> bytes:
         "body": o.body,
         "tag": o.occurrence_key,
         "url": ROUTES.get(o.kind, "/notifications"),
-        "lang": o.locale or "",
+        "lang": bcp47(o.locale),
         "kind": o.kind,
         "data": data,
     }

@@ -19,7 +19,7 @@ leaves.  Results are cached per city data object (``CityGarbage``, held weakly),
 closure periods, the service weekdays and the range -- so areas with identical rules share one
 computation, an edited ``CityGarbage`` never answers from a stale entry, and a reloaded city
 starts afresh.  ``Collection`` objects are made once per cached computation and shared (they
-are frozen); ``category_days``, ``collection_days`` and ``next_dates`` need no object per day.
+are frozen); ``category_days`` and ``next_dates`` make no object per day.
 """
 
 from __future__ import annotations
@@ -348,11 +348,10 @@ def _collections(
     items.sort(key=_first)
     out = dict(items)
     if len(out) != len(items):
-        seen = set(found[0].days)
         shared: set[dt.date] = set()
-        for one in found[1:]:
-            shared |= seen & one.days
-            seen |= one.days
+        for i, one in enumerate(found):
+            for other in found[i + 1 :]:
+                shared |= one.days & other.days  # walks the smaller set
         for day in shared:
             out[day] = tuple(one.by_date[day] for one in found if day in one.by_date)
     return out

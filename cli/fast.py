@@ -319,6 +319,12 @@ def _write_table(city, day) -> None:
                 return  # there (the engine answered for a reason of its own)
     except (OSError, EOFError, ValueError, TypeError, AttributeError):
         pass
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+    except OSError:
+        return
+    if not os.access(os.path.dirname(path), os.W_OK):
+        return  # a read-only cache: do not compute what cannot be kept
     first = dt.date(day.year, 1, 1)
     last = dt.date(day.year + _YEARS - 1, 12, 31)
     ids = [c.id for c in g.categories]
@@ -342,7 +348,6 @@ def _write_table(city, day) -> None:
         "days": days,
     }
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".next-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:

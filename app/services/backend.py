@@ -1,8 +1,10 @@
 """Typed client for the Machi push service (issue 3 contract), over httpx.
 
-    POST /v1/devices                              {push_token, platform, locale, timezone, app_version}
-                                                  -> 201 {id, secret}
-    PATCH /v1/devices/{id}                        {locale?, timezone?, app_version?, push_token?} -> 200
+    POST /v1/devices                              {push_token, platform, locale, timezone, app_version,
+                                                   city?, web_push?} -> 201 {id, secret}
+    PATCH /v1/devices/{id}                        {locale?, timezone?, app_version?, push_token?, city?,
+                                                   web_push?} -> 200
+    GET  /v1/push/vapid-public-key                -> 200 {public_key} (Web Push applicationServerKey)
     PUT  /v1/devices/{id}/subscriptions/garbage   {city, area_id, time "HH:MM", day_offset -1|0,
                                                    categories [ids] | null} -> 200
     DELETE /v1/devices/{id}/subscriptions/garbage -> 204 (reminders turned off)
@@ -51,15 +53,19 @@ class DeviceRegistration:
     locale: str
     timezone: str
     app_version: str
+    city: str | None = None  # the device's city: its announcements and disaster alerts reach it
+    web_push: dict | None = None  # a browser's PushSubscription.toJSON(), instead of push_token
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "push_token": self.push_token,
             "platform": self.platform,
             "locale": self.locale,
             "timezone": self.timezone,
             "app_version": self.app_version,
         }
+        data.update({k: v for k, v in (("city", self.city), ("web_push", self.web_push)) if v is not None})
+        return data
 
 
 @dataclass(frozen=True)
@@ -242,7 +248,7 @@ class BackendClient:
         )
         return data if isinstance(data, dict) else {}
 
-    async def patch_device(self, creds: DeviceCredentials, **fields: str) -> dict:
+    async def patch_device(self, creds: DeviceCredentials, **fields: str | dict | None) -> dict:
         data = await self._request("PATCH", f"/v1/devices/{creds.id}", creds=creds, json=fields)
         return data if isinstance(data, dict) else {}
 
@@ -282,6 +288,15 @@ class BackendClient:
         if response.status_code != 200:
             raise _error(response)
         return response.json()
+
+    async def vapid_public_key(self) -> str:
+        """The server's Web Push applicationServerKey (base64url) for pushManager.subscribe()."""
+        data = await self._request("GET", "/v1/push/vapid-public-key")
+        if not isinstance(data, dict) or not isinstance(data.get("public_key"), str):
+            raise BackendError(
+                200, "bad_response", f"vapid-public-key answered {data!r}, expected {{public_key}}"
+            )
+        return data["public_key"]
 
     async def inbox(self, creds: DeviceCredentials) -> list[InboxItem]:
         data = await self._request("GET", f"/v1/devices/{creds.id}/inbox", creds=creds)

@@ -380,3 +380,28 @@ def test_a_long_text_is_shortened_to_fit_one_record():
     doc = json.loads(raw)
     assert doc["tag"] == "announce:9" and doc["body"].endswith("…") and doc["title"] == "お知らせ"
     assert len(webpush.encrypt(raw, RFC["ua_public"], RFC["auth"])) <= 4096
+
+
+def test_the_apps_typed_client_registers_its_city_and_subscription(wp_client, push):
+    import asyncio
+
+    import httpx
+
+    from app.services.backend import BackendClient, DeviceRegistration
+
+    async def main():
+        transport = httpx.ASGITransport(wp_client.app, client=("127.0.0.1", 50000))
+        client = BackendClient("http://backend", transport=transport)
+        try:
+            sub = push.subscribe(await client.vapid_public_key())
+            reg = DeviceRegistration(
+                None, "web", "vi", "Asia/Tokyo", "1.0.0", city="matsusaka", web_push=sub.to_json()
+            )
+            creds = await client.register_device(reg)
+            assert (await client.patch_device(creds, locale="en"))["city"] == "matsusaka"
+            return creds, await client.patch_device(creds, city=None)
+        finally:
+            await client.aclose()
+
+    creds, after = asyncio.run(main())
+    assert after["city"] is None and after["push_kind"] == "webpush" and after["locale"] == "en"

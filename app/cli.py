@@ -103,9 +103,12 @@ def register(app: typer.Typer) -> None:
         today: Annotated[
             str | None, typer.Option("--today", help="Pin today (YYYY-MM-DD; demos, tests).")
         ] = None,
+        force: Annotated[
+            bool, typer.Option("--force", help="Build even if the folder is up to date.")
+        ] = False,
     ) -> None:
         """Build the static, installable, offline web app (Python in the browser): serve the folder anywhere."""
-        from app.webbuild import DEFAULT_OUT, BuildOptions, build
+        from app.webbuild import DEFAULT_OUT, BuildOptions, build, is_up_to_date
 
         if api is not None and not api.startswith(("http://", "https://")):
             _fail(f"--api: {api!r} is not an http(s) URL")
@@ -116,8 +119,12 @@ def register(app: typer.Typer) -> None:
                 parse_day(today, "--today")
             except ConfigError as exc:
                 _fail(str(exc))
+        options = BuildOptions(out=out or DEFAULT_OUT, api_url=api, today=today)
+        if not force and is_up_to_date(options):
+            err.print(f"{options.out} is up to date (same sources, data and options)", highlight=False)
+            return
         try:
-            build(BuildOptions(out=out or DEFAULT_OUT, api_url=api, today=today), log=err.print)
+            build(options, log=err.print)
         except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
             _fail(str(exc))
 

@@ -10,8 +10,8 @@ at run time). Everything the browser needs is in the site:
 * ``wheels/``: the two compiled browser wheels (msgpack, pydantic-core for ``pyemscripten``),
   listed by relative URL in the archive's ``requirements.txt`` (micropip installs them; their own
   dependencies are already in ``__pypackages__``, so it never asks an index);
-* ``manifest.json`` and icons (installable), and ``flutter_service_worker.js`` replaced by
-  Machi's service worker (``app/web/sw.js``): it precaches the app shell and the city data, serves
+* ``manifest.json`` and icons (installable), and Machi's service worker (``app/web/sw.js``,
+  registered by a script added to ``index.html``; Flet's page registers none): it precaches the app shell and the city data, serves
   them offline, and shows Web Push notifications.
 
 The dependency wheels come from PyPI through pip (``pip download``), pinned to the versions
@@ -273,7 +273,9 @@ def inputs_digest(options: BuildOptions, pins: dict[str, str]) -> str:
 def is_up_to_date(options: BuildOptions) -> bool:
     """Whether ``options.out`` holds a build of exactly the current inputs."""
     stamp = Path(options.out) / STAMP
-    return stamp.is_file() and stamp.read_text("utf-8").strip() == inputs_digest(options, browser_requirements())
+    return stamp.is_file() and stamp.read_text("utf-8").strip() == inputs_digest(
+        options, browser_requirements()
+    )
 
 
 def build(options: BuildOptions, log=print) -> Path:
@@ -347,6 +349,7 @@ NOT_PRECACHED = (
     "pyodide/package.json",
     "pyodide/pyodide.js",
     "flutter_service_worker.js",
+    "sw.js",
     "precache.json",
     STAMP,
 )
@@ -365,6 +368,16 @@ def precache_list(out: Path) -> list[str]:
     return files
 
 
+# Flet's page registers no service worker (its flutter_service_worker.js unregisters itself): register
+# Machi's once the page has loaded, so its precache does not compete with the first start.
+REGISTER_SW = """<script>
+  if ("serviceWorker" in navigator) {
+    window.addEventListener("load", () => navigator.serviceWorker.register("sw.js"));
+  }
+</script>
+"""
+
+
 def _write_pwa(out: Path) -> None:
     files = precache_list(out)
     digest = hashlib.sha256()
@@ -375,8 +388,9 @@ def _write_pwa(out: Path) -> None:
     sw = (WEB_TEMPLATES / "sw.js").read_text("utf-8")
     sw = sw.replace('const VERSION = "dev";', f'const VERSION = "{version}";')
     sw = sw.replace("const PRECACHE = [];", f"const PRECACHE = {json.dumps(shell)};")
-    # flutter_bootstrap.js registers flutter_service_worker.js (Flutter's own unregisters itself)
-    (out / "flutter_service_worker.js").write_text(sw, "utf-8")
+    (out / "sw.js").write_text(sw, "utf-8")
+    index = out / "index.html"
+    index.write_text(index.read_text("utf-8").replace("</head>", REGISTER_SW + "</head>", 1), "utf-8")
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     manifest.update(json.loads((WEB_TEMPLATES / "manifest.json").read_text("utf-8")))
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 
-REVALIDATE = {"index.html", "flutter_service_worker.js", "manifest.json", "precache.json", ""}
+REVALIDATE = {"index.html", "sw.js", "manifest.json", "precache.json", ""}
 
 
 class SiteFiles(StaticFiles):

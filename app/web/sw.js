@@ -1,5 +1,5 @@
-// Machi's service worker (written into the static site as flutter_service_worker.js by
-// app/webbuild.py, which fills in VERSION and PRECACHE).
+// Machi's service worker (written into the static site as sw.js by app/webbuild.py, which fills
+// in VERSION and PRECACHE, and registers it from index.html).
 //  * install: store the app shell (Flutter client, Pyodide, the app archive with the city data,
 //    wheels, fonts, icons) in one cache per build; activate: drop older builds' caches.
 //  * fetch: the site's files from the cache first (the network for anything not stored, kept

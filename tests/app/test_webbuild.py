@@ -157,3 +157,31 @@ def test_precache_leaves_out_what_the_browser_never_loads(tmp_path):
         "main.dart.js",
         "pyodide/pyodide.mjs",
     ]
+
+
+def test_trimmed_babel_data_still_formats_every_language_of_the_app(tmp_path):
+    import shutil
+
+    import babel
+    from babel import Locale
+    from babel.dates import format_date
+
+    from core.i18n import LANGUAGES
+
+    data = tmp_path / "babel" / "locale-data"
+    shutil.copytree(Path(babel.__file__).parent / "locale-data", data)
+    W.trim_packages(tmp_path)
+    kept = {f.stem for f in data.glob("*.dat")}
+    assert len(kept) < 300 and "de" not in kept and "root" in kept
+    for lang in LANGUAGES:
+        chain, loc = [], Locale.parse(lang.split("@")[0])
+        while loc is not None:  # the locale and its CLDR parents must all be kept
+            chain.append(str(loc))
+            parent = babel.core.get_global("parent_exceptions").get(str(loc))
+            loc = (
+                Locale.parse(parent)
+                if parent
+                else (Locale.parse(str(loc).rsplit("_", 1)[0]) if "_" in str(loc) else None)
+            )
+        assert set(chain) <= kept, (lang, chain)
+        assert format_date(__import__("datetime").date(2014, 5, 8), locale=lang.split("@")[0])

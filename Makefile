@@ -1,5 +1,5 @@
 # Machi: the two set-up commands of the README live here, with every install step they need.
-#   make run   - install, then run the product (backend + web app on the embedded defaults)
+#   make run   - install, then run the product (backend on the embedded defaults, serving the static web app)
 #   make test  - install, then run every test suite (what .ci/run calls)
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -53,6 +53,8 @@ test-clock: install system-deps
 	@if [ -d tests/backend ]; then FAKETIME_DONT_RESET=1 faketime -f "@2026-11-24 11:00:00" $(PY) -m pytest -q -p no:cacheprovider tests/backend; fi
 
 test-e2e: install system-deps
+	npm ci --no-audit --no-fund --silent  # axe-core for the accessibility checks (package.json)
+	$(VENV)/bin/machi app build-web --out build/web-test --today 2014-05-08  # tests/e2e/test_static.py (kept while unchanged)
 	@if [ -d tests/e2e ]; then $(PY) -m pytest -q -p no:cacheprovider tests/e2e; fi
 
 bench: install

@@ -157,6 +157,11 @@ class AppViewModel:
         return area.name if area.name.isascii() or not romaji else f"{area.name} ({romaji})"
 
     @property
+    def demo_mode(self) -> bool:
+        """Demos and tests (MACHI_TODAY set, or a date already pinned): Settings offers the date override."""
+        return self.config.today is not None or bool(self.settings.date_override)
+
+    @property
     def needs_onboarding(self) -> bool:
         return not self.settings.onboarded
 

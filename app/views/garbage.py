@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import flet as ft
 
 from app.viewmodels.garbage import DayCell
 from app.viewmodels.routes import Route
-from app.views.theme import text_style
+from app.views.theme import FOCUS_SIDE, text_style
 from app.views.widgets import (
     S,
     card,
@@ -20,6 +22,8 @@ from app.views.widgets import (
     warning,
 )
 
+# Arrow keys in the month grid: days to move
+_ARROWS = {"ArrowLeft": -1, "ArrowRight": 1, "ArrowUp": -7, "ArrowDown": 7}
 # Horizontal space around the month grid: view padding, card margin and padding, cell spacing.
 _GRID_CHROME = 2 * 12 + 2 * 4 + 2 * 8 + 6 * 2
 
@@ -101,6 +105,30 @@ def _fill_calendar(shell, column: ft.Column) -> None:
         _fill_calendar(shell, column)
         column.update()
 
+    cells: dict = {}  # day -> its focusable button in the grid (arrow keys move between them)
+    focused: dict = {}
+    panels: dict = {}
+
+    def choose(day: dt.date) -> None:
+        # the grid stays (its buttons keep the keyboard focus): only the two days and the panel change
+        before = g.selected
+        g.select(day)
+        for d in {before, day}:
+            if d in cells:
+                _style_cell(shell, *cells[d])
+        panels["panel"].content = _day_panel(shell)
+        column.update()
+
+    async def walk(e: ft.KeyDownEvent):
+        """Arrow keys walk the grid (left/right a day, up/down a week), as in a date grid."""
+        step = _ARROWS.get(e.key.replace(" ", ""))
+        day = focused.get("day")
+        if step is None or day is None:
+            return
+        target = day + dt.timedelta(days=step)
+        if target in cells:
+            await cells[target][0].focus()
+
     def move(step: int):
         g.next_month() if step > 0 else g.prev_month()
         refresh()
@@ -146,16 +174,20 @@ def _fill_calendar(shell, column: ft.Column) -> None:
             )  # CLDR's narrow names when the short ones do not fit
         ],
     )
-    grid = ft.Column(
-        spacing=2,
-        controls=[
-            ft.Row(
-                spacing=2,
-                vertical_alignment=ft.CrossAxisAlignment.START,
-                controls=[_cell(shell, c, refresh) for c in week],
-            )
-            for week in weeks
-        ],
+    grid = ft.KeyboardListener(
+        include_semantics=False,
+        on_key_down=walk,
+        content=ft.Column(
+            spacing=2,
+            controls=[
+                ft.Row(
+                    spacing=2,
+                    vertical_alignment=ft.CrossAxisAlignment.START,
+                    controls=[_cell(shell, c, choose, cells, focused) for c in week],
+                )
+                for week in weeks
+            ],
+        ),
     )
     legend = ft.Row(
         wrap=True,
@@ -163,18 +195,9 @@ def _fill_calendar(shell, column: ft.Column) -> None:
         run_spacing=6,
         controls=[chip(shell.vm.chip(c.id)) for c in shell.vm.repo.category_list],
     )
-    selected = g.selected_cell()
-    parts: list[ft.Control] = [names, grid]
-    if selected:
-        parts.append(
-            card(
-                text(t.long_day(selected.day), S.TITLE_MEDIUM, weight=ft.FontWeight.BOLD),
-                ft.Row(wrap=True, spacing=8, run_spacing=8, controls=[chip(c) for c in selected.chips])
-                if selected.chips
-                else text(t("No collection"), S.BODY_LARGE),
-                *([] if selected.confirmed else [unconfirmed(shell.vm.unconfirmed(selected.day))]),
-            )
-        )
+    panel = ft.Container(content=_day_panel(shell))  # the chosen day, below the grid
+    panels["panel"] = panel
+    parts: list[ft.Control] = [names, grid, panel]
     parts.append(ft.Column(spacing=4, controls=[text(t("Legend"), S.LABEL_LARGE), legend]))
     agenda = g.agenda()
     parts.append(
@@ -201,24 +224,56 @@ def _fill_calendar(shell, column: ft.Column) -> None:
     body.controls = parts
 
 
-def _cell(shell, c: DayCell, refresh) -> ft.Control:
-    g = shell.garbage
+def _day_panel(shell) -> ft.Control | None:
+    t = shell.vm.t
+    selected = shell.garbage.selected_cell()
+    if selected is None:
+        return None
+    return card(
+        text(t.long_day(selected.day), S.TITLE_MEDIUM, weight=ft.FontWeight.BOLD),
+        ft.Row(wrap=True, spacing=8, run_spacing=8, controls=[chip(c) for c in selected.chips])
+        if selected.chips
+        else text(t("No collection"), S.BODY_LARGE),
+        *([] if selected.confirmed else [unconfirmed(shell.vm.unconfirmed(selected.day))]),
+    )
 
-    def select(e):
-        g.select(c.day)
-        refresh()
 
-    is_selected = g.selected == c.day
-    border = ft.Border.all(2, ft.Colors.PRIMARY) if c.is_today or is_selected else None
+def _cell(shell, c: DayCell, choose, cells: dict, focused: dict) -> ft.Control:
+    """A day of the grid: a button (Tab reaches the grid, Enter or Space chooses the day, arrows
+    walk it) whose name says the day, its collections, and whether it is the chosen one."""
+
+    def on_focus(e):
+        focused["day"] = c.day
+
+    button = ft.TextButton(on_click=lambda e: choose(c.day), on_focus=on_focus)
+    cells[c.day] = (button, c)
+    _style_cell(shell, button, c)
+    return ft.Container(expand=1, content=button)
+
+
+def _style_cell(shell, button: ft.TextButton, c: DayCell) -> None:
+    t = shell.vm.t
+    is_selected = shell.garbage.selected == c.day
+    # the chosen day says so in its name (today is read from the day cards above the grid: other
+    # browser tests find today's cell by its plain "day: collections" name)
+    name = f"{c.label}, {t('selected')}" if is_selected else c.label
+    mark = (
+        ft.BorderSide(2, ft.Colors.PRIMARY)
+        if c.is_today or is_selected
+        else ft.BorderSide(0, ft.Colors.TRANSPARENT)
+    )
     content = ft.Column(
         spacing=2,
         horizontal_alignment=ft.CrossAxisAlignment.CENTER,
         controls=[
             ft.Text(
                 str(c.day.day),
+                semantics_label=name,  # the button's spoken name (its icons have none)
                 theme_style=S.BODY_MEDIUM,
                 weight=ft.FontWeight.BOLD if c.is_today else None,
-                color=None if c.in_month else ft.Colors.ON_SURFACE_VARIANT,
+                # another month's days: the variant colour (about 7:1), not a faded cell (2.7:1)
+                color=ft.Colors.ON_SURFACE if c.in_month else ft.Colors.ON_SURFACE_VARIANT,
+                italic=not c.in_month,
             ),
             ft.Row(
                 wrap=True,
@@ -235,24 +290,13 @@ def _cell(shell, c: DayCell, refresh) -> ft.Control:
             ),
         ],
     )
-    box = ft.Container(
-        content=content,
-        padding=ft.Padding.symmetric(vertical=4),
-        border=border,
-        border_radius=6,
+    button.content = content
+    button.style = ft.ButtonStyle(
+        padding=ft.Padding.symmetric(vertical=4, horizontal=0),
+        shape=ft.RoundedRectangleBorder(radius=6),
         bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST if is_selected else None,
-        opacity=1.0 if c.in_month else 0.55,
-        on_click=select,
-    )
-    return ft.Semantics(
-        expand=1,
-        label=c.label,
-        button=True,
-        selected=is_selected,
-        exclude_semantics=True,
-        container=True,
-        on_tap=select,
-        content=box,
+        side={ft.ControlState.FOCUSED: FOCUS_SIDE, ft.ControlState.DEFAULT: mark},
+        visual_density=ft.VisualDensity.COMPACT,
     )
 
 

@@ -6,8 +6,13 @@ import flet as ft
 
 from app.viewmodels.onboarding import OnboardingViewModel
 from app.viewmodels.routes import Route
+from app.views import a11y
+from app.views.settings import language_group, text_size_group
 from app.views.theme import text_style
 from app.views.widgets import S, heading, text
+
+# The control a step change focuses: the first thing to answer on the new step.
+STEP_FOCUS = "onboarding:step"
 
 
 def build(shell, r: Route) -> ft.View:
@@ -19,12 +24,12 @@ def build(shell, r: Route) -> ft.View:
     error = ft.Text(ob.error, theme_style=S.BODY_LARGE, color="#8c1d18", visible=bool(ob.error))
 
     def rerender():
-        # A step change updates this view in place.  Replacing the whole view (shell.render) made
+        # A step change updates the view on screen in place (shell.refresh).  A replaced view made
         # Flutter run a route transition, and text typed into the next step's field during it
-        # could be lost before it reached the app (the flaky onboarding browser test).
-        fresh = build(shell, r)
-        view.controls = fresh.controls
-        view.update()
+        # could be lost before it reached the app (the flaky onboarding browser test).  Focus goes
+        # to the new step's first control, and the step is announced.
+        shell.refresh(focus=STEP_FOCUS)
+        shell.announce(f"{ob.progress_text()}: {step_title(shell, ob)}")
 
     def show_error():
         error.value, error.visible = ob.error, bool(ob.error)
@@ -64,7 +69,11 @@ def build(shell, r: Route) -> ft.View:
         run_spacing=8,
         controls=[
             *([ft.OutlinedButton(t("Back"), on_click=back)] if ob.step > 0 else []),
-            ft.FilledButton(t("Finish") if ob.is_last else t("Next"), on_click=next_step),
+            ft.FilledButton(
+                t("Finish") if ob.is_last else t("Next"),
+                on_click=next_step,
+                autofocus=shell.wants_focus("onboarding:next"),
+            ),
             ft.TextButton(t("Skip set-up"), on_click=skip),
         ],
     )
@@ -73,11 +82,11 @@ def build(shell, r: Route) -> ft.View:
         horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         scroll=ft.ScrollMode.AUTO,
         padding=16,
-        appbar=ft.AppBar(
-            title=ft.Text(t("Welcome to Machi"), theme_style=S.TITLE_LARGE), automatically_imply_leading=False
-        ),
+        appbar=ft.AppBar(title=a11y.screen_title(t("Welcome to Machi")), automatically_imply_leading=False),
         controls=[
-            text(ob.progress_text(), S.LABEL_LARGE, color=ft.Colors.ON_SURFACE_VARIANT),
+            text(
+                ob.progress_text(), S.LABEL_LARGE, color=ft.Colors.ON_SURFACE_VARIANT
+            ),  # announced by rerender()
             body,
             error,
             buttons,
@@ -86,25 +95,34 @@ def build(shell, r: Route) -> ft.View:
     return view
 
 
+def step_title(shell, ob: OnboardingViewModel) -> str:
+    t = shell.vm.t
+    return {
+        "language": t("Choose your language"),
+        "area": t("Where do you live?"),
+        "reminder": t("Garbage day reminders"),
+    }[ob.step_name]
+
+
 def _language(shell, ob: OnboardingViewModel) -> list[ft.Control]:
     t = shell.vm.t
 
     async def changed(e):
-        await ob.choose_language(e.control.value)  # re-renders the page in the new language
+        # re-renders the page in the new language; focus stays on the radio just chosen
+        shell.focus_key = f"language:{e.control.value}"
+        await ob.choose_language(e.control.value)
 
+    async def scale(e):
+        shell.focus_key = f"scale:{e.control.value}"
+        await shell.vm.set_text_scale(float(e.control.value))
+
+    if shell.focus_key == STEP_FOCUS:
+        shell.focus_key = f"language:{ob.language}"
     return [
-        heading(t("Choose your language")),
-        ft.RadioGroup(
-            value=ob.language,
-            on_change=changed,
-            content=ft.Column(
-                spacing=0,
-                controls=[
-                    ft.Radio(value=lang, label=name, label_style=text_style(shell.vm.settings.text_scale))
-                    for lang, name in shell.vm.language_choices()
-                ],
-            ),
-        ),
+        heading(step_title(shell, ob)),
+        language_group(shell, ob.language, changed),
+        heading(t("Text size"), S.TITLE_MEDIUM),
+        text_size_group(shell, scale),
     ]
 
 
@@ -128,11 +146,14 @@ def _area(shell, ob: OnboardingViewModel, show_error) -> list[ft.Control]:
 
     def pick(area_id: str):
         ob.pick_area(area_id)
-        shell.render(force=True)
+        shell.refresh(focus="onboarding:next")  # the chosen area is shown; Next is what comes next
+        if ob.area_name:
+            # with the step, so the spoken line is not a second copy of the one on screen
+            shell.announce(f"{ob.progress_text()}: {t('Selected: {area}', area=ob.area_name)}")
 
     fill()
     return [
-        heading(t("Where do you live?")),
+        heading(step_title(shell, ob)),
         text(
             t("Type the name of your town or district (kanji, kana or romaji) and choose it from the list."),
             S.BODY_LARGE,
@@ -143,8 +164,9 @@ def _area(shell, ob: OnboardingViewModel, show_error) -> list[ft.Control]:
             on_change=changed,
             prefix_icon=ft.Icons.PLACE,
             text_style=text_style(shell.vm.settings.text_scale),
+            autofocus=shell.wants_focus(STEP_FOCUS),
         ),
-        chosen,
+        chosen,  # announced by pick() (a live region here would speak a second copy of the text)
         suggestions,
     ]
 
@@ -177,21 +199,31 @@ def _reminder(shell, ob: OnboardingViewModel) -> list[ft.Control]:
 
     def mode(e):
         ob.set_reminder(e.control.value)
-        shell.render(force=True)
+        shell.refresh(focus=f"reminder:{e.control.value}")  # the time field is enabled or not
 
+    if shell.focus_key == STEP_FOCUS:
+        shell.focus_key = f"reminder:{ob.reminder}"
+    focus = shell.wants_focus
     return [
-        heading(t("Garbage day reminders")),
+        heading(step_title(shell, ob)),
         text(t("We can remind you before each collection day."), S.BODY_LARGE),
-        ft.RadioGroup(
-            value=ob.reminder,
-            on_change=mode,
-            content=ft.Column(
-                spacing=0,
-                controls=[
-                    ft.Radio(value="off", label=t("No reminders"), label_style=label),
-                    ft.Radio(value="day_before", label=t("The day before"), label_style=label),
-                    ft.Radio(value="same_day", label=t("On the day"), label_style=label),
-                ],
+        ft.Semantics(
+            container=True,
+            label=step_title(shell, ob),
+            content=ft.RadioGroup(
+                value=ob.reminder,
+                on_change=mode,
+                content=ft.Column(
+                    spacing=0,
+                    controls=[
+                        ft.Radio(value=v, label=name, label_style=label, autofocus=focus(f"reminder:{v}"))
+                        for v, name in (
+                            ("off", t("No reminders")),
+                            ("day_before", t("The day before")),
+                            ("same_day", t("On the day")),
+                        )
+                    ],
+                ),
             ),
         ),
         time_field,

@@ -15,10 +15,14 @@ def build(shell, r: Route) -> ft.View:
     vm, t = shell.vm, shell.vm.t
     label = text_style(vm.settings.text_scale)
 
+    # An arrow key in a radio group chooses the next radio at once, and the screen is drawn again
+    # (new language, new text size): focus goes back to the radio just chosen.
     async def language(e):
+        shell.focus_key = f"language:{e.control.value}"
         await vm.set_language(e.control.value)
 
     async def scale(e):
+        shell.focus_key = f"scale:{e.control.value}"
         await vm.set_text_scale(float(e.control.value))
 
     override = ft.TextField(
@@ -40,34 +44,8 @@ def build(shell, r: Route) -> ft.View:
     area = vm.area
     controls: list[ft.Control] = [
         shell.banner_slot(),
-        card(
-            heading(t("Language"), S.TITLE_MEDIUM),
-            ft.RadioGroup(
-                value=vm.language,
-                on_change=language,
-                content=ft.Column(
-                    spacing=0,
-                    controls=[
-                        ft.Radio(value=lang, label=name, label_style=label)
-                        for lang, name in vm.language_choices()
-                    ],
-                ),
-            ),
-        ),
-        card(
-            heading(t("Text size"), S.TITLE_MEDIUM),
-            ft.RadioGroup(
-                value=str(vm.settings.text_scale),
-                on_change=scale,
-                content=ft.Column(
-                    spacing=0,
-                    controls=[
-                        ft.Radio(value=str(s), label=f"{round(s * 100)}%", label_style=label)
-                        for s in TEXT_SCALES
-                    ],
-                ),
-            ),
-        ),
+        card(heading(t("Language"), S.TITLE_MEDIUM), language_group(shell, vm.language, language)),
+        card(heading(t("Text size"), S.TITLE_MEDIUM), text_size_group(shell, scale)),
         card(
             heading(t("Area and reminders"), S.TITLE_MEDIUM),
             text(
@@ -85,18 +63,7 @@ def build(shell, r: Route) -> ft.View:
             *([text(vm.registration_text(), S.BODY_LARGE)] if vm.registration_text() else []),
             ft.OutlinedButton(t("Sync now"), icon=ft.Icons.SYNC, on_click=sync_now),
         ),
-        card(
-            heading(t("Demo date"), S.TITLE_MEDIUM),
-            text(
-                t(
-                    "Pin “today” to a date, e.g. inside the period the garbage data covers. Leave empty for the "
-                    "real date."
-                ),
-                S.BODY_MEDIUM,
-            ),
-            override,
-            ft.OutlinedButton(t("Apply"), on_click=apply_override),
-        ),
+        *([demo_date(shell, override, apply_override)] if vm.demo_mode else []),
         card(
             heading(t("About the data"), S.TITLE_MEDIUM),
             text(
@@ -118,4 +85,73 @@ def build(shell, r: Route) -> ft.View:
         controls=controls,
         scroll=ft.ScrollMode.AUTO,
         padding=12,
+    )
+
+
+def language_group(shell, value: str, on_change) -> ft.Control:
+    """The languages as a named radio group (each radio in its own language); after a re-render
+    the radio just chosen asks for the focus (``shell.focus_key``)."""
+    label = text_style(shell.vm.settings.text_scale)
+    return ft.Semantics(
+        container=True,
+        label=shell.vm.t("Language"),
+        content=ft.RadioGroup(
+            value=value,
+            on_change=on_change,
+            content=ft.Column(
+                spacing=0,
+                controls=[
+                    ft.Radio(
+                        value=lang,
+                        label=name,
+                        label_style=label,
+                        autofocus=shell.wants_focus(f"language:{lang}"),
+                    )
+                    for lang, name in shell.vm.language_choices()
+                ],
+            ),
+        ),
+    )
+
+
+def text_size_group(shell, on_change) -> ft.Control:
+    """The text sizes as a named radio group (Settings and the first step of the set-up)."""
+    label = text_style(shell.vm.settings.text_scale)
+    return ft.Semantics(
+        container=True,
+        label=shell.vm.t("Text size"),
+        content=ft.RadioGroup(
+            value=str(shell.vm.settings.text_scale),
+            on_change=on_change,
+            content=ft.Row(
+                wrap=True,
+                spacing=8,
+                controls=[
+                    ft.Radio(
+                        value=str(s),
+                        label=f"{round(s * 100)}%",
+                        label_style=label,
+                        autofocus=shell.wants_focus(f"scale:{s}"),
+                    )
+                    for s in TEXT_SCALES
+                ],
+            ),
+        ),
+    )
+
+
+def demo_date(shell, override: ft.TextField, apply_override) -> ft.Control:
+    """Pinning "today": for demos and tests only (MACHI_TODAY set), never shown to residents."""
+    t = shell.vm.t
+    return card(
+        heading(t("Demo date"), S.TITLE_MEDIUM),
+        text(
+            t(
+                "Pin “today” to a date, e.g. inside the period the garbage data covers. Leave empty for the "
+                "real date."
+            ),
+            S.BODY_MEDIUM,
+        ),
+        override,
+        ft.OutlinedButton(t("Apply"), on_click=apply_override),
     )

@@ -17,10 +17,10 @@ from app.viewmodels.app import AppViewModel
 from app.viewmodels.garbage import GarbageViewModel, SearchViewModel
 from app.viewmodels.onboarding import OnboardingViewModel
 from app.viewmodels.routes import TABS, Route, parse_route, stack
+from app.views import a11y, garbage, handbook, home, misc, onboarding, pay, settings
 from app.views import city as city_view  # City tab, tourist mode, Home feed, city bundles (#11)
 from app.views import disaster as disaster_view  # disaster mode, alerts (#12)
-from app.views import garbage, handbook, home, misc, onboarding, pay, settings
-from app.views.theme import build_theme
+from app.views.theme import build_theme, nav_label_size
 from app.views.widgets import alert_box, icon_button
 
 log = logging.getLogger("machi.app")
@@ -43,6 +43,8 @@ class Shell:
         self._shown: list[str] = []  # urls of the views on screen
         self._building: Route | None = None  # the route whose view is being built (see appbar)
         self._rendered_language = vm.language
+        self.focus_key: str | None = None  # the control to focus after the next re-render (see wants_focus)
+        self.announcer = ft.SemanticsService()  # spoken announcements (step changes, selections)
         vm.subscribe(self._on_vm_change)
         city_view.attach(self)
         disaster_view.attach(self)
@@ -79,8 +81,24 @@ class Shell:
         await self.page.push_route(target)
 
     def apply_theme(self) -> None:
-        self.page.theme = build_theme(self.vm.settings.text_scale)
+        scale = self.vm.settings.text_scale
+        labels = [label for _, _, label in self._tabs()]
+        key = (scale, self.page.width, tuple(labels))
+        if key == getattr(self, "_theme_key", None):
+            return  # a new theme object makes Flutter rebuild every screen: only when it changes
+        self._theme_key = key
+        self.page.theme = build_theme(scale, nav_label_size(scale, self.page.width or 360, labels))
         self.page.theme_mode = ft.ThemeMode.LIGHT
+
+    def _tabs(self) -> list[tuple[ft.IconData, ft.IconData, str]]:
+        t = self.vm.t
+        return [
+            (ft.Icons.HOME_OUTLINED, ft.Icons.HOME, t("Home")),
+            (ft.Icons.DELETE_OUTLINE, ft.Icons.DELETE, t("Garbage")),
+            (ft.Icons.MENU_BOOK_OUTLINED, ft.Icons.MENU_BOOK, t("Handbook")),
+            (ft.Icons.PAYMENTS_OUTLINED, ft.Icons.PAYMENTS, t("Pay")),
+            (ft.Icons.LOCATION_CITY_OUTLINED, ft.Icons.LOCATION_CITY, t("City")),
+        ]
 
     def render(self, force: bool = False) -> None:
         """Show the current route.  Unchanged routes are not rebuilt (unless ``force``), so a
@@ -104,16 +122,44 @@ class Shell:
         urls = [r.url for r in routes]
         if urls == self._shown and not force:
             return
+        same_screens = urls == self._shown and len(self.page.views) == len(routes)
         self._shown = urls
         self.banner_slots = []
         self.sync_slots = []
         self.page.title = self.vm.t("Machi")
-        self.page.views.clear()
+        # the page's <html lang> (Flutter sets it from the app's locale) and Flutter's own strings
+        self.page.locale_configuration = a11y.locale_configuration(self.vm.language)
+        self.apply_theme()  # the tab labels' size depends on the language
+        fresh = []
         for i, r in enumerate(routes):
             self._building = r if i > 0 else None  # a view above another gets a Back button
-            self.page.views.append(self.build_view(r))
+            fresh.append(self.build_view(r))
         self._building = None
+        if same_screens:
+            # The same screens re-rendered (a language, text size or selection change): the views
+            # are updated in place.  A replaced view runs a Flutter route transition that drops the
+            # keyboard focus and can swallow the next input event.
+            for view, new in zip(self.page.views, fresh, strict=True):
+                a11y.refill(view, new)
+        else:
+            self.focus_key = None  # another screen: Flutter focuses nothing, a keyboard starts anew
+            self.page.views.clear()
+            self.page.views.extend(fresh)
         self.page.update()
+
+    def refresh(self, focus: str | None = None) -> None:
+        """Re-render the current screen in place; ``focus`` names the control that gets the
+        keyboard focus afterwards (see ``wants_focus``), so the user's place is kept."""
+        self.focus_key = focus
+        self.render(force=True)
+
+    def wants_focus(self, key: str) -> bool:
+        """True for the control a re-render must focus (builders pass it as ``autofocus``)."""
+        return self.focus_key is not None and self.focus_key == key
+
+    def announce(self, message: str) -> None:
+        """Have screen readers speak ``message`` (a step change, a selection) politely."""
+        self.run(self.announcer.announce_message(message))
 
     def build_view(self, r: Route) -> ft.View:
         builders = {
@@ -134,14 +180,7 @@ class Shell:
         return builders[r.path](self, r)
 
     def navigation_bar(self, r: Route) -> ft.NavigationBar:
-        t = self.vm.t
-        items = [
-            (ft.Icons.HOME_OUTLINED, ft.Icons.HOME, t("Home")),
-            (ft.Icons.DELETE_OUTLINE, ft.Icons.DELETE, t("Garbage")),
-            (ft.Icons.MENU_BOOK_OUTLINED, ft.Icons.MENU_BOOK, t("Handbook")),
-            (ft.Icons.PAYMENTS_OUTLINED, ft.Icons.PAYMENTS, t("Pay")),
-            (ft.Icons.LOCATION_CITY_OUTLINED, ft.Icons.LOCATION_CITY, t("City")),
-        ]
+        items = self._tabs()
         return ft.NavigationBar(
             selected_index=TABS.index(r.path) if r.path in TABS else 0,
             label_behavior=ft.NavigationBarLabelBehavior.ALWAYS_SHOW,
@@ -175,7 +214,7 @@ class Shell:
             else None
         )
         return ft.AppBar(
-            title=ft.Text(title, theme_style=ft.TextThemeStyle.TITLE_LARGE),
+            title=a11y.screen_title(title),
             actions=acts,
             leading=leading,
             automatically_imply_leading=False,

@@ -59,7 +59,11 @@ RECORD_SIZE = 4096
 MAX_PLAINTEXT = RECORD_SIZE - 86 - 1 - 16
 JWT_LIFETIME = 12 * 3600  # RFC 8292: at most 24 h
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-ROUTES = {"garbage": "/garbage", "alert": "/"}  # anything else opens the notification list
+# The app route to open, relative to the service worker's scope (the app's base URL, wherever the
+# static site is served): garbage reminders open the calendar, alerts the home (disaster card),
+# anything else the notification list.
+ROUTES = {"garbage": "./garbage", "alert": "./"}
+DEFAULT_ROUTE = "./notifications"
 
 
 def b64url(data: bytes) -> str:
@@ -172,7 +176,7 @@ def payload(o: Outgoing) -> bytes:
         "title": o.title,
         "body": o.body,
         "tag": o.occurrence_key,
-        "url": ROUTES.get(o.kind, "/notifications"),
+        "url": ROUTES.get(o.kind, DEFAULT_ROUTE),
         "lang": bcp47(o.locale),
         "kind": o.kind,
         "data": data,

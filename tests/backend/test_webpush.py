@@ -243,7 +243,7 @@ def test_a_garbage_reminder_arrives_encrypted_signed_and_tagged(wp_client, engin
         "title": "",
         "body": "",
         "tag": KEY,
-        "url": "/garbage",
+        "url": "./garbage",
         "lang": "pt-BR",
         "kind": "garbage",
         "data": {k: str(v) for k, v in row.data.items()},
@@ -270,7 +270,7 @@ def test_an_alert_is_urgent_and_a_repeat_replaces_the_first(wp_client, engine, w
     Dispatcher(engine, wp_settings).run()
     first, second = push.messages_for(sub)
     assert (
-        first["urgency"] == "high" and first["payload"]["url"] == "/" and first["payload"]["kind"] == "alert"
+        first["urgency"] == "high" and first["payload"]["url"] == "./" and first["payload"]["kind"] == "alert"
     )
     assert first["payload"]["tag"] == second["payload"]["tag"] == _one(engine, OutboxRow).occurrence_key
     assert first["topic"] == second["topic"]

@@ -53,8 +53,19 @@ def refill(view: ft.View, fresh: ft.View) -> None:
         setattr(view, name, getattr(fresh, name))
 
 
-def screen_title(title: str) -> ft.Control:
-    """The screen's name in the app bar: its one level-1 heading."""
+def fitting_size(size: float, room: float, texts: list[str]) -> float:
+    """``size``, or smaller so that the longest of ``texts`` fits ``room`` px on one line (long
+    titles and language names at 200 % on a 320-px phone: smaller rather than cut off)."""
+    from app.viewmodels.garbage import text_width
+
+    widest = max((text_width(x, 1.0) for x in texts), default=0.0)
+    return round(min(size, room / widest), 1) if widest else size
+
+
+def screen_title(title: str, size: float | None = None) -> ft.Control:
+    """The screen's name in the app bar: its one level-1 heading (``size``: see fitting_size)."""
     return ft.Semantics(
-        header=True, heading_level=1, content=ft.Text(title, theme_style=ft.TextThemeStyle.TITLE_LARGE)
+        header=True,
+        heading_level=1,
+        content=ft.Text(title, theme_style=ft.TextThemeStyle.TITLE_LARGE, size=size),
     )

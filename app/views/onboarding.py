@@ -82,7 +82,10 @@ def build(shell, r: Route) -> ft.View:
         horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         scroll=ft.ScrollMode.AUTO,
         padding=16,
-        appbar=ft.AppBar(title=a11y.screen_title(t("Welcome to Machi")), automatically_imply_leading=False),
+        appbar=ft.AppBar(
+            title=a11y.screen_title(t("Welcome to Machi"), shell.title_size(t("Welcome to Machi"))),
+            automatically_imply_leading=False,
+        ),
         controls=[
             text(
                 ob.progress_text(), S.LABEL_LARGE, color=ft.Colors.ON_SURFACE_VARIANT

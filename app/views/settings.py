@@ -91,7 +91,9 @@ def build(shell, r: Route) -> ft.View:
 def language_group(shell, value: str, on_change) -> ft.Control:
     """The languages as a named radio group (each radio in its own language); after a re-render
     the radio just chosen asks for the focus (``shell.focus_key``)."""
-    label = text_style(shell.vm.settings.text_scale)
+    choices = shell.vm.language_choices()
+    # a radio's label does not wrap: at large sizes on a narrow phone the names get just smaller
+    label = text_style(1.0, shell.label_size([name for _, name in choices]))
     return ft.Semantics(
         container=True,
         label=shell.vm.t("Language"),
@@ -107,7 +109,7 @@ def language_group(shell, value: str, on_change) -> ft.Control:
                         label_style=label,
                         autofocus=shell.wants_focus(f"language:{lang}"),
                     )
-                    for lang, name in shell.vm.language_choices()
+                    for lang, name in choices
                 ],
             ),
         ),

@@ -214,11 +214,21 @@ class Shell:
             else None
         )
         return ft.AppBar(
-            title=a11y.screen_title(title),
+            title=a11y.screen_title(title, self.title_size(title, len(acts), leading is not None)),
             actions=acts,
             leading=leading,
             automatically_imply_leading=False,
         )
+
+    def title_size(self, title: str, actions: int = 0, back: bool = False) -> float:
+        """The app-bar title's size: the theme's, or smaller when it would be cut off."""
+        room = (self.page.width or 360) - (72 if back else 16) - 48 * actions - 16
+        return a11y.fitting_size(22 * self.vm.settings.text_scale, room, [title])
+
+    def label_size(self, texts: list[str], chrome: float = 110) -> float:
+        """Radio and checkbox labels: the text size, or smaller when the longest would be cut off."""
+        room = (self.page.width or 360) - chrome
+        return a11y.fitting_size(16 * self.vm.settings.text_scale, room, texts)
 
     # ------------------------------------------------------------------ banners
     def banner_slot(self) -> ft.Container:

@@ -24,7 +24,7 @@ and reading garbage.json cost more than the 60 ms allowed.  The first answer for
 version and a year computes every area's collection days of that year and the two after with the
 real engine and keeps them in the cache directory (``$MACHI_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/machi``, else ``~/.cache/machi``) as one marshal file, named by a key of the
-garbage.json and city.json files (path, size, modification time), the engine's source files and
+garbage.json and city.json files (path, inode, size, modification time), the engine's sources and
 the Python version; later processes answer from it by bisection.  It is used only where it
 cannot differ from the engine: categories whose days no holiday or closure moves (a skipped day
 is the same in any window), an area without unreadable schedules, an answer within the engine's
@@ -37,8 +37,8 @@ from __future__ import annotations
 import os
 import sys
 
-# Per command: the options that take a value, the flags, the options it requires, and whether
-# it takes one positional argument.
+# Per command: the options that take a value, the options it requires, and whether it takes one
+# positional argument (``--json`` is the one flag, and required).
 _COMMON = ("--city", "--data-dir")
 _COMMANDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "next": ((*_COMMON, "--area", "--on", "--lang"), ("--area",), False),
@@ -220,7 +220,7 @@ def _table_key(folder: str, slug: str, year: int) -> tuple[str, str]:
     ]:
         try:
             st = os.stat(path)
-            parts.append((path, st.st_size, st.st_mtime_ns))
+            parts.append((path, st.st_ino, st.st_size, st.st_mtime_ns))
         except OSError:
             parts.append((path, None))
     key = repr(parts)

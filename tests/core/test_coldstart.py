@@ -283,10 +283,15 @@ def test_the_table_follows_the_engine_and_the_city_loader(tmp_path, monkeypatch)
 
 
 def test_registering_the_commands_imports_no_server_ui_or_search_stack():
-    names, proc = _imported(["-c", "from cli.main import build_app; build_app()"])
+    code = (
+        "import sys; from cli.main import build_app; build_app(); data = sys.modules.get('babel.localedata'); "
+        "print(sorted(data._cache) if data else [])"
+    )
+    names, proc = _imported(["-c", code])
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "typer" in names
     assert not names & set(NOT_AT_REGISTRATION), sorted(names & set(NOT_AT_REGISTRATION))
+    assert proc.stdout.strip() == "[]"  # no Babel locale data loaded
 
 
 def test_console_script_answers_and_helps():

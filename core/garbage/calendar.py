@@ -171,16 +171,24 @@ def _adjusted(
 class _Store:
     """One city data object's cached computations (see the module docstring)."""
 
-    __slots__ = ("closed", "results")
+    __slots__ = ("categories", "closed", "last_closures", "results")
 
     def __init__(self) -> None:
+        # closure periods -> their one _Closed: keys below hold that object, whose identity
+        # then stands for the periods' value (hashing it costs nothing).
         self.closed: dict[tuple, _Closed] = {}
+        # (Closures object, its periods then, _Closed) of the last centres asked about.
+        self.last_closures: dict[int, tuple[Closures, tuple, _Closed]] = {}
+        # (categories then, token): the same value, compared element by element, gets the same token.
+        self.categories: tuple[tuple, object] | None = None
         self.results: dict[tuple, object] = {}
 
     def put(self, key: tuple, value):
         if len(self.results) >= CACHE_LIMIT:
             self.results.clear()
             self.closed.clear()
+            self.last_closures.clear()
+            self.categories = None
         self.results[key] = value
         return value
 
@@ -213,12 +221,34 @@ def clear_cache(city: CityGarbage) -> None:
         del _STORES[id(city)]
 
 
-def _closed_for(store: _Store, closures: Closures) -> tuple[tuple, _Closed]:
+_NO_CLOSURES = Closures()
+
+
+def _closed_for(store: _Store, closures: Closures | None) -> _Closed:
+    """The store's one ``_Closed`` for the value of ``closures.periods``."""
+    if closures is None:
+        closures = _NO_CLOSURES
     periods = tuple(closures.periods)
+    last = store.last_closures.get(id(closures))
+    # Same object, same periods (compared by identity first: no hashing of every period).
+    if last is not None and last[0] is closures and last[1] == periods:
+        return last[2]
     closed = store.closed.get(periods)
     if closed is None:
         closed = store.closed[periods] = _Closed(periods)
-    return periods, closed
+    store.last_closures[id(closures)] = (closures, periods, closed)
+    return closed
+
+
+def _categories_token(store: _Store, categories: list[Category]) -> object:
+    """A token that stands for the value of ``categories`` in cache keys."""
+    now = tuple(categories)
+    known = store.categories
+    if known is not None and known[0] == now:
+        return known[1]
+    token = (now,)  # a new object: keys made with an older token can never match again
+    store.categories = (now, token)
+    return token
 
 
 def _category_pairs(
@@ -226,12 +256,11 @@ def _category_pairs(
     store: _Store,
     category: Category,
     schedule: Schedule,
-    periods: tuple,
     closed: _Closed,
     first: int,
     last: int,
 ) -> tuple[tuple[int, int], ...]:
-    key = ("days", category, schedule, periods, city.service_weekdays, first, last)
+    key = ("days", category, schedule, closed, city.service_weekdays, first, last)
     hit = store.results.get(key)
     if hit is None:
         hit = store.put(key, tuple(_adjusted(schedule, category, closed, city.service_weekdays, first, last)))
@@ -241,15 +270,21 @@ def _category_pairs(
 class _Found:
     """One category's collections for one rule set and range, in the shapes callers merge."""
 
-    __slots__ = ("by_date", "days", "pairs")
+    __slots__ = ("_by_date", "pairs")
 
     def __init__(self, category: Category, pairs: tuple[tuple[int, int], ...]) -> None:
         made = [
             Collection(_fromordinal(d), category, None if d == raw else _fromordinal(raw)) for d, raw in pairs
         ]
         self.pairs = tuple((c.date, (c,)) for c in made)  # date order
-        self.by_date = {c.date: c for c in made}
-        self.days = frozenset(self.by_date)
+        self._by_date: dict[dt.date, Collection] | None = None
+
+    @property
+    def by_date(self) -> dict[dt.date, Collection]:
+        """Date -> collection (made when days shared with another category need mending)."""
+        if self._by_date is None:
+            self._by_date = {day: one for day, (one,) in self.pairs}
+        return self._by_date
 
 
 def _category_found(
@@ -257,15 +292,14 @@ def _category_found(
     store: _Store,
     category: Category,
     schedule: Schedule,
-    periods: tuple,
     closed: _Closed,
     first: int,
     last: int,
 ) -> _Found:
-    key = ("collections", category, schedule, periods, city.service_weekdays, first, last)
+    key = ("collections", category, schedule, closed, city.service_weekdays, first, last)
     hit = store.results.get(key)
     if hit is None:
-        pairs = _category_pairs(city, store, category, schedule, periods, closed, first, last)
+        pairs = _category_pairs(city, store, category, schedule, closed, first, last)
         hit = store.put(key, _Found(category, pairs))
     return hit  # type: ignore[return-value]
 
@@ -278,10 +312,8 @@ def category_collections(
     if schedule is None or schedule.empty:
         return []
     store = _store(city)
-    periods, closed = _closed_for(store, city.closures(area))
-    found = _category_found(
-        city, store, category, schedule, periods, closed, start.toordinal(), end.toordinal()
-    )
+    closed = _closed_for(store, city.centers.get(area.center))
+    found = _category_found(city, store, category, schedule, closed, start.toordinal(), end.toordinal())
     return [one for _, (one,) in found.pairs]
 
 
@@ -293,10 +325,8 @@ def category_days(
     if schedule is None or schedule.empty:
         return []
     store = _store(city)
-    periods, closed = _closed_for(store, city.closures(area))
-    pairs = _category_pairs(
-        city, store, category, schedule, periods, closed, start.toordinal(), end.toordinal()
-    )
+    closed = _closed_for(store, city.centers.get(area.center))
+    pairs = _category_pairs(city, store, category, schedule, closed, start.toordinal(), end.toordinal())
     return [_fromordinal(d) for d, _ in pairs]
 
 
@@ -311,32 +341,30 @@ def collections(
     store = _store(city)
     schedules = area.schedules
     categories = city.categories
-    closures = city.centers.get(area.center)  # ``city.closures(area)`` without a new empty one
-    periods = () if closures is None else tuple(closures.periods)
+    closed = _closed_for(store, city.centers.get(area.center))  # as ``city.closures(area)``
     key = (
         start,
         end,
-        periods,
+        closed,
         city.service_weekdays,
-        tuple(categories),
+        _categories_token(store, categories),
         tuple([schedules.get(c.id) for c in categories]),
     )
     hit = store.results.get(key)
     if hit is None:
-        hit = store.put(key, _collections(city, store, area, closures or Closures(), start, end))
+        hit = store.put(key, _collections(city, store, area, closed, start, end))
     return dict(hit)  # type: ignore[call-overload]
 
 
 def _collections(
-    city: CityGarbage, store: _Store, area: Area, closures: Closures, start: dt.date, end: dt.date
+    city: CityGarbage, store: _Store, area: Area, closed: _Closed, start: dt.date, end: dt.date
 ) -> dict[dt.date, tuple[Collection, ...]]:
-    periods, closed = _closed_for(store, closures)
     first, last = start.toordinal(), end.toordinal()
     found: list[_Found] = []
     for category in city.categories:
         schedule = area.schedules.get(category.id)
         if schedule is not None and not schedule.empty:
-            one = _category_found(city, store, category, schedule, periods, closed, first, last)
+            one = _category_found(city, store, category, schedule, closed, first, last)
             if one.pairs:
                 found.append(one)
     if len(found) <= 1:
@@ -351,7 +379,7 @@ def _collections(
         shared: set[dt.date] = set()
         for i, one in enumerate(found):
             for other in found[i + 1 :]:
-                shared |= one.days & other.days  # walks the smaller set
+                shared |= one.by_date.keys() & other.by_date.keys()
         for day in shared:
             out[day] = tuple(one.by_date[day] for one in found if day in one.by_date)
     return out
@@ -369,7 +397,7 @@ def next_dates(city: CityGarbage, area: Area, on: dt.date) -> dict[str, dt.date 
     """The next collection of every category on or after ``on`` (None when there is none)."""
     out: dict[str, dt.date | None] = {}
     store = _store(city)
-    periods, closed = _closed_for(store, city.closures(area))
+    closed = _closed_for(store, city.centers.get(area.center))
     on_day = on.toordinal()
     horizon = on_day + NEXT_HORIZON.days
     for category in city.categories:
@@ -380,7 +408,7 @@ def next_dates(city: CityGarbage, area: Area, on: dt.date) -> dict[str, dt.date 
             # A quarter at a time, as a resident's question is mostly answered within days.
             while found is None and first <= horizon:
                 last = first + _NEXT_WINDOW
-                pairs = _category_pairs(city, store, category, schedule, periods, closed, first, last)
+                pairs = _category_pairs(city, store, category, schedule, closed, first, last)
                 found = _fromordinal(pairs[0][0]) if pairs else None
                 first = last + 1
         out[category.id] = found

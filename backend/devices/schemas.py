@@ -99,7 +99,6 @@ class DeviceIn(BaseModel):
         pattern=CITY_PATTERN,
         description="The device's city (slug): announcements and disaster alerts of this city reach it, "
         "with or without a garbage subscription.  Null: the city of its garbage subscription.",
-        examples=["matsusaka"],
     )
 
     _locale = field_validator("locale")(check_locale)

@@ -17,6 +17,7 @@ from icalendar import Calendar
 from icalendar import Event as IcsEvent
 
 from app.viewmodels.app import AppViewModel
+from app.viewmodels.garbage import add_months, month_start, weekday_names
 from core.events import Event, load_events
 from core.i18n import N_
 from core.places import HAZARDS, PlacesNotFound, compass_point, load_places, nearest
@@ -60,6 +61,7 @@ INTERESTS = {
     "disaster": N_("Disaster preparedness"),
 }
 PREFS_KEY = "machi.city"
+EVENT_VIEWS = ("list", "month")
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,17 @@ class EventRow:
     where: str
     description: str
     url: str
+
+
+@dataclass(frozen=True)
+class EventDayCell:
+    """A day of the events month grid."""
+
+    day: dt.date
+    in_month: bool
+    is_today: bool
+    count: int  # events on that day (a multi-day event counts on each of its days)
+    label: str  # for screen readers: "Fri, May 23: 2 events", "Today, Thu, May 8: No events"
 
 
 @dataclass(frozen=True)
@@ -120,7 +133,9 @@ class CityViewModel:
         self.hazard: str | None = None
         self.origin: tuple[float, float] | None = None
         self.origin_name = ""  # set with the origin: "your position", "the point you picked", the centre
-        self.month: dt.date | None = None
+        self.events_view = "list"  # or "month": the list reads better with a screen reader
+        self.month: dt.date | None = None  # the events month shown (None: see events_month)
+        self.selected_day: dt.date | None = None
 
     @property
     def t(self):
@@ -199,17 +214,97 @@ class CityViewModel:
         rows = [self._event_row(e) for e in self.events() if e.end >= today]
         return rows[:limit] if limit else rows
 
-    def event_days(self, month: dt.date) -> dict[dt.date, list[EventRow]]:
-        """The days of ``month`` with events (for the month view)."""
-        first = month.replace(day=1)
-        nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    def _events_by_day(self, first: dt.date, last: dt.date) -> dict[dt.date, list[EventRow]]:
         out: dict[dt.date, list[EventRow]] = {}
         for e in self.events():
             day = max(e.start, first)
-            while day <= e.end and day < nxt:
-                out.setdefault(day, []).append(self._event_row(e))
+            if day > min(e.end, last):
+                continue
+            row = self._event_row(e)
+            while day <= e.end and day <= last:
+                out.setdefault(day, []).append(row)
                 day += dt.timedelta(days=1)
         return out
+
+    def event_days(self, month: dt.date) -> dict[dt.date, list[EventRow]]:
+        """The days of ``month`` with events."""
+        first = month_start(month)
+        return self._events_by_day(first, add_months(first, 1) - dt.timedelta(days=1))
+
+    # ------------------------------------------------ the events month view (a grid of days)
+    def set_events_view(self, view: str) -> None:
+        if view not in EVENT_VIEWS:
+            raise ValueError(f"unknown events view {view!r}")
+        self.events_view = view
+
+    def set_month_param(self, value: str | None) -> bool:
+        """``?month=YYYY-MM`` from a deep link; False (month unchanged) for bad input."""
+        try:
+            year, month = (int(x) for x in (value or "").split("-"))
+            self.month = dt.date(year, month, 1)
+        except ValueError:
+            return False
+        self.selected_day = None
+        return True
+
+    def events_month(self) -> dt.date:
+        """The month shown: the one chosen, else this month — or, when no event is left this month,
+        the month of the next event (a calendar opened on an empty month says nothing)."""
+        if self.month is None:
+            today = self.app.clock.today()
+            this = month_start(today)
+            nxt = add_months(this, 1)
+            upcoming = sorted(max(e.start, today) for e in self.events() if e.end >= today)
+            self.month = this if not upcoming or upcoming[0] < nxt else month_start(upcoming[0])
+        return self.month
+
+    def events_month_title(self) -> str:
+        return self.t.month(self.events_month())
+
+    def move_month(self, step: int) -> None:
+        self.month = add_months(self.events_month(), step)
+        self.selected_day = None
+
+    def event_weekday_names(self, cell_width: float | None = None, font_size: float = 12.0) -> list[str]:
+        return weekday_names(self.t, cell_width, font_size)
+
+    def event_count_text(self, n: int) -> str:
+        return self.t.plural("{n} event", "{n} events", n) if n else self.t("No events")
+
+    def event_weeks(self) -> list[list[EventDayCell]]:
+        """The month shown as weeks of seven days (Monday first), each day with its events' count
+        and spoken name; the days of the neighbouring months that fill the first and last week too."""
+        t = self.t
+        first = self.events_month()
+        last = add_months(first, 1) - dt.timedelta(days=1)
+        grid_start = first - dt.timedelta(days=first.weekday())
+        grid_end = last + dt.timedelta(days=6 - last.weekday())
+        by_day = self._events_by_day(grid_start, grid_end)
+        today = self.app.clock.today()
+        weeks: list[list[EventDayCell]] = []
+        day = grid_start
+        while day <= grid_end:
+            week = []
+            for _ in range(7):
+                n = len(by_day.get(day, []))
+                name = t("Today, {day}", day=t.day(day)) if day == today else t.day(day)
+                week.append(
+                    EventDayCell(
+                        day, day.month == first.month, day == today, n, f"{name}: {self.event_count_text(n)}"
+                    )
+                )
+                day += dt.timedelta(days=1)
+            weeks.append(week)
+        return weeks
+
+    def select_day(self, day: dt.date) -> None:
+        self.selected_day = day
+
+    def selected_events(self) -> list[EventRow]:
+        """The events on the chosen day (none chosen: none)."""
+        if self.selected_day is None:
+            return []
+        return self._events_by_day(self.selected_day, self.selected_day).get(self.selected_day, [])
 
     def event_ics(self, event_id: str) -> tuple[str, bytes]:
         """(file name, iCalendar bytes) of one event, timed in the city's zone."""

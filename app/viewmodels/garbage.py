@@ -41,6 +41,15 @@ def add_months(day: dt.date, n: int) -> dt.date:
     return dt.date(day.year + m // 12, m % 12 + 1, 1)
 
 
+def weekday_names(t, cell_width: float | None = None, font_size: float = 12.0) -> list[str]:
+    """Monday first, abbreviated in ``t``'s language, or CLDR's narrow form when the abbreviation
+    would not fit a cell ``cell_width`` px wide (shared by every month grid)."""
+    short = [t.weekday_short(i) for i in range(7)]
+    if cell_width is None or max(text_width(n, font_size) for n in short) <= cell_width:
+        return short
+    return [t.weekday_narrow(i) for i in range(7)]
+
+
 class GarbageViewModel:
     def __init__(self, app: AppViewModel, month: dt.date | None = None):
         self.app = app
@@ -92,10 +101,7 @@ class GarbageViewModel:
     def weekday_names(self, cell_width: float | None = None, font_size: float = 12.0) -> list[str]:
         """Monday first, like the city's calendar: abbreviated ("Thu", 「木」), or CLDR's narrow
         form ("T", "T5") when the abbreviation would not fit a cell ``cell_width`` px wide."""
-        short = [self.t.weekday_short(i) for i in range(7)]
-        if cell_width is None or max(text_width(n, font_size) for n in short) <= cell_width:
-            return short
-        return [self.t.weekday_narrow(i) for i in range(7)]
+        return weekday_names(self.t, cell_width, font_size)
 
     def weeks(self) -> list[list[DayCell]]:
         area = self.app.area

@@ -6,7 +6,6 @@ from a deep link. Tourist mode asks only the language and needs no set-up.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import os
 
@@ -14,7 +13,16 @@ import flet as ft
 
 from app.viewmodels.city import HAZARD_NAMES, KIND_NAMES
 from app.viewmodels.routes import Route
-from app.views.widgets import S, card, heading, text
+from app.views.widgets import (
+    MonthGrid,
+    S,
+    card,
+    grid_cell_width,
+    heading,
+    month_header,
+    text,
+    weekday_header,
+)
 from core.places import HAZARDS
 
 log = logging.getLogger("machi.app")
@@ -42,11 +50,11 @@ def _apply_params(city, r: Route) -> None:
         log.info("ignored city parameters %s: %s", p, exc)
 
 
-def _toggle(label: str, selected: bool, on_click, icon=None) -> ft.Control:
+def _toggle(label: str, selected: bool, on_click, icon=None, autofocus: bool = False) -> ft.Control:
     """A choice button: the chosen one is filled AND carries a check mark (never colour alone)."""
     if selected:
-        return ft.FilledButton(label, icon=ft.Icons.CHECK, on_click=on_click)
-    return ft.OutlinedButton(label, icon=icon, on_click=on_click)
+        return ft.FilledButton(label, icon=ft.Icons.CHECK, on_click=on_click, autofocus=autofocus)
+    return ft.OutlinedButton(label, icon=icon, on_click=on_click, autofocus=autofocus)
 
 
 def build(shell, r: Route) -> ft.View:
@@ -99,49 +107,107 @@ def _event_card(shell, e) -> ft.Control:
 
 def _events(shell) -> list[ft.Control]:
     city, t = shell.city, shell.vm.t
+
+    def show(view: str):
+        city.set_events_view(view)
+        shell.refresh(focus=f"events-view:{view}")
+
+    views = {"list": (t("List"), ft.Icons.VIEW_LIST), "month": (t("Month"), ft.Icons.CALENDAR_MONTH)}
+    choice = ft.Semantics(
+        container=True,
+        label=t("Show events as"),
+        content=ft.Row(
+            wrap=True,
+            spacing=8,
+            run_spacing=8,
+            controls=[
+                _toggle(
+                    label,
+                    city.events_view == k,
+                    lambda e, k=k: show(k),
+                    icon=icon,
+                    autofocus=shell.wants_focus(f"events-view:{k}"),
+                )
+                for k, (label, icon) in views.items()
+            ],
+        ),
+    )
+    if city.events_view == "month":
+        calendar = ft.Column(spacing=8)
+        _fill_month(shell, calendar)  # its month name is the heading
+        return [choice, calendar]
+    out: list[ft.Control] = [choice, heading(t("Upcoming events"), S.TITLE_LARGE)]
     rows = city.upcoming_events()
-    out: list[ft.Control] = [heading(t("Upcoming events"), S.TITLE_LARGE)]
     if not rows:
         out.append(text(t("No upcoming events."), S.BODY_LARGE))
     out += [_event_card(shell, e) for e in rows]
-    # month view: the days of a month that have events
-    today = shell.vm.clock.today()
-    month = city.month or today.replace(day=1)
-    days = city.event_days(month)
-
-    def step(n: int):
-        m = month.month - 1 + n
-        city.month = dt.date(month.year + m // 12, m % 12 + 1, 1)
-        shell.render(force=True)
-
-    out.append(
-        card(
-            ft.Row(
-                wrap=True,
-                controls=[
-                    ft.IconButton(
-                        icon=ft.Icon(ft.Icons.CHEVRON_LEFT, semantics_label=t("Previous month")),
-                        tooltip=t("Previous month"),
-                        on_click=lambda e: step(-1),
-                    ),
-                    heading(t.month(month), S.TITLE_MEDIUM),
-                    ft.IconButton(
-                        icon=ft.Icon(ft.Icons.CHEVRON_RIGHT, semantics_label=t("Next month")),
-                        tooltip=t("Next month"),
-                        on_click=lambda e: step(1),
-                    ),
-                ],
-            ),
-            *(
-                [
-                    text(f"{t.day(d)}: {t.join([e.title for e in evs])}", S.BODY_LARGE)
-                    for d, evs in sorted(days.items())
-                ]
-                or [text(t("No events this month."), S.BODY_LARGE)]
-            ),
-        )
-    )
     return out
+
+
+def _fill_month(shell, column: ft.Column) -> None:
+    """The events month grid (the garbage calendar's widget): days with events carry a dot per
+    event and say their count; the chosen day's events, with add-to-calendar, below."""
+    city, t = shell.city, shell.vm.t
+    panel = ft.Container(content=_events_of_day(shell))
+
+    def chosen() -> None:
+        panel.content = _events_of_day(shell)
+        column.update()
+
+    def move(step: int) -> None:
+        city.move_month(step)
+        _fill_month(shell, column)
+        column.update()
+
+    if not isinstance(column.data, dict):  # the header stays across months (see month_header)
+        header, title = month_header(city.events_month_title(), t("Previous month"), t("Next month"), move)
+        body = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        column.data = {"title": title, "body": body}
+        column.controls = [card(header, body, padding=8)]
+    title, body = column.data["title"], column.data["body"]
+    title.value = city.events_month_title()
+    scale = shell.vm.settings.text_scale
+    names = weekday_header(city.event_weekday_names(grid_cell_width(shell.page.width), 12 * scale))
+    grid = MonthGrid(
+        city.event_weeks(),
+        selected=lambda: city.selected_day,
+        select=city.select_day,
+        marks=_event_dots,
+        selected_word=t("selected"),
+        after_choose=chosen,
+    )
+    body.controls = [names, grid.control, panel]
+
+
+def _event_dots(c) -> list[ft.Control]:
+    """A dot per event (three at most; the day's spoken name says the count)."""
+    if not c.count:
+        return []
+    return [
+        ft.Row(
+            spacing=2,
+            alignment=ft.MainAxisAlignment.CENTER,
+            controls=[ft.Icon(ft.Icons.CIRCLE, size=8, color=ft.Colors.PRIMARY)] * min(c.count, 3),
+        )
+    ]
+
+
+def _events_of_day(shell) -> ft.Control | None:
+    city, t = shell.city, shell.vm.t
+    day = city.selected_day
+    if day is None:
+        empty = not city.event_days(city.events_month())
+        return text(
+            t("No events this month.") if empty else t("Choose a day to see its events."), S.BODY_LARGE
+        )
+    rows = city.selected_events()
+    return ft.Column(
+        spacing=8,
+        controls=[
+            heading(t.long_day(day), S.TITLE_MEDIUM),
+            *([_event_card(shell, e) for e in rows] or [text(t("No events on this day."), S.BODY_LARGE)]),
+        ],
+    )
 
 
 # ----------------------------------------------------------------------------- places

@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import flet as ft
 
 from app.viewmodels.garbage import DayCell
 from app.viewmodels.routes import Route
-from app.views.theme import FOCUS_SIDE, text_style
+from app.views.theme import text_style
 from app.views.widgets import (
+    MonthGrid,
     S,
     card,
     chip,
     chip_icon,
     day_card,
+    grid_cell_width,
     heading,
-    icon_button,
+    month_header,
     text,
     unconfirmed,
     warning,
+    weekday_header,
 )
-
-# Arrow keys in the month grid: days to move
-_ARROWS = {"ArrowLeft": -1, "ArrowRight": 1, "ArrowUp": -7, "ArrowDown": 7}
-# Horizontal space around the month grid: view padding, card margin and padding, cell spacing.
-_GRID_CHROME = 2 * 12 + 2 * 4 + 2 * 8 + 6 * 2
 
 
 def build(shell, r: Route) -> ft.View:
@@ -105,90 +101,37 @@ def _fill_calendar(shell, column: ft.Column) -> None:
         _fill_calendar(shell, column)
         column.update()
 
-    cells: dict = {}  # day -> its focusable button in the grid (arrow keys move between them)
-    focused: dict = {}
     panels: dict = {}
 
-    def choose(day: dt.date) -> None:
+    def chosen() -> None:
         # the grid stays (its buttons keep the keyboard focus): only the two days and the panel change
-        before = g.selected
-        g.select(day)
-        for d in {before, day}:
-            if d in cells:
-                _style_cell(shell, *cells[d])
         panels["panel"].content = _day_panel(shell)
         column.update()
-
-    async def walk(e: ft.KeyDownEvent):
-        """Arrow keys walk the grid (left/right a day, up/down a week), as in a date grid."""
-        step = _ARROWS.get(e.key.replace(" ", ""))
-        day = focused.get("day")
-        if step is None or day is None:
-            return
-        target = day + dt.timedelta(days=step)
-        if target in cells:
-            await cells[target][0].focus()
 
     def move(step: int):
         g.next_month() if step > 0 else g.prev_month()
         refresh()
 
     weeks = g.weeks()
-    # The header (and its buttons) stays the same control across months, so a second click on
-    # "Next month" never lands on a button that is being replaced.
+    # The header (and its buttons) stays the same control across months (see month_header).
     if not isinstance(column.data, dict):
-        # the title takes the room between the arrows and wraps there (long month names at 200 %)
-        title = ft.Text(
-            g.month_title(),
-            theme_style=S.TITLE_LARGE,
-            weight=ft.FontWeight.BOLD,
-            text_align=ft.TextAlign.CENTER,
-        )
-        header = ft.Row(
-            alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
-            spacing=0,
-            controls=[
-                icon_button(ft.Icons.CHEVRON_LEFT, t("Previous month"), lambda e: move(-1)),
-                ft.Semantics(header=True, live_region=True, expand=True, content=title),
-                icon_button(ft.Icons.CHEVRON_RIGHT, t("Next month"), lambda e: move(1)),
-            ],
-        )
+        header, title = month_header(g.month_title(), t("Previous month"), t("Next month"), move)
         body = ft.Column(spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
         column.data = {"title": title, "body": body}
         column.controls = [card(header, body, padding=8)]
     title, body = column.data["title"], column.data["body"]
     title.value = g.month_title()
     scale = shell.vm.settings.text_scale
-    width = shell.page.width or 360
-    cell_width = (width - _GRID_CHROME) / 7
-    names = ft.Row(
-        spacing=2,
-        controls=[
-            ft.Container(
-                expand=1,
-                alignment=ft.Alignment.CENTER,
-                content=ft.Text(n, theme_style=S.LABEL_MEDIUM, weight=ft.FontWeight.BOLD, no_wrap=True),
-            )
-            for n in g.weekday_names(
-                cell_width, 12 * scale
-            )  # CLDR's narrow names when the short ones do not fit
-        ],
-    )
-    grid = ft.KeyboardListener(
-        include_semantics=False,
-        on_key_down=walk,
-        content=ft.Column(
-            spacing=2,
-            controls=[
-                ft.Row(
-                    spacing=2,
-                    vertical_alignment=ft.CrossAxisAlignment.START,
-                    controls=[_cell(shell, c, choose, cells, focused) for c in week],
-                )
-                for week in weeks
-            ],
-        ),
-    )
+    # CLDR's narrow names when the short ones do not fit
+    names = weekday_header(g.weekday_names(grid_cell_width(shell.page.width), 12 * scale))
+    grid = MonthGrid(
+        weeks,
+        selected=lambda: g.selected,
+        select=g.select,
+        marks=_marks,
+        selected_word=t("selected"),
+        after_choose=chosen,
+    ).control
     legend = ft.Row(
         wrap=True,
         spacing=6,
@@ -238,66 +181,23 @@ def _day_panel(shell) -> ft.Control | None:
     )
 
 
-def _cell(shell, c: DayCell, choose, cells: dict, focused: dict) -> ft.Control:
-    """A day of the grid: a button (Tab reaches the grid, Enter or Space chooses the day, arrows
-    walk it) whose name says the day, its collections, and whether it is the chosen one."""
-
-    def on_focus(e):
-        focused["day"] = c.day
-
-    button = ft.TextButton(on_click=lambda e: choose(c.day), on_focus=on_focus)
-    cells[c.day] = (button, c)
-    _style_cell(shell, button, c)
-    return ft.Container(expand=1, content=button)
-
-
-def _style_cell(shell, button: ft.TextButton, c: DayCell) -> None:
-    t = shell.vm.t
-    is_selected = shell.garbage.selected == c.day
-    # the chosen day says so in its name (today is read from the day cards above the grid: other
-    # browser tests find today's cell by its plain "day: collections" name)
-    name = f"{c.label}, {t('selected')}" if is_selected else c.label
-    mark = (
-        ft.BorderSide(2, ft.Colors.PRIMARY)
-        if c.is_today or is_selected
-        else ft.BorderSide(0, ft.Colors.TRANSPARENT)
-    )
-    content = ft.Column(
-        spacing=2,
-        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
-        controls=[
-            ft.Text(
-                str(c.day.day),
-                semantics_label=name,  # the button's spoken name (its icons have none)
-                theme_style=S.BODY_MEDIUM,
-                weight=ft.FontWeight.BOLD if c.is_today else None,
-                # another month's days: the variant colour (about 7:1), not a faded cell (2.7:1)
-                color=ft.Colors.ON_SURFACE if c.in_month else ft.Colors.ON_SURFACE_VARIANT,
-                italic=not c.in_month,
-            ),
-            ft.Row(
-                wrap=True,
-                spacing=2,
-                run_spacing=2,
-                alignment=ft.MainAxisAlignment.CENTER,
-                controls=[chip_icon(x) for x in c.chips],
-            ),
-            # outside the data period: a question mark (the cell's label says "not confirmed")
-            *(
-                []
-                if c.confirmed or not c.in_month
-                else [ft.Icon(ft.Icons.HELP_OUTLINE, size=14, color="#5c3b00")]
-            ),
-        ],
-    )
-    button.content = content
-    button.style = ft.ButtonStyle(
-        padding=ft.Padding.symmetric(vertical=4, horizontal=0),
-        shape=ft.RoundedRectangleBorder(radius=6),
-        bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST if is_selected else None,
-        side={ft.ControlState.FOCUSED: FOCUS_SIDE, ft.ControlState.DEFAULT: mark},
-        visual_density=ft.VisualDensity.COMPACT,
-    )
+def _marks(c: DayCell) -> list[ft.Control]:
+    """Under a day's number: its categories' icons (its spoken name says their names)."""
+    return [
+        ft.Row(
+            wrap=True,
+            spacing=2,
+            run_spacing=2,
+            alignment=ft.MainAxisAlignment.CENTER,
+            controls=[chip_icon(x) for x in c.chips],
+        ),
+        # outside the data period: a question mark (the cell's label says "not confirmed")
+        *(
+            []
+            if c.confirmed or not c.in_month
+            else [ft.Icon(ft.Icons.HELP_OUTLINE, size=14, color="#5c3b00")]
+        ),
+    ]
 
 
 def _save_ics(shell) -> None:

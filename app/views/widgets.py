@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 import flet as ft
 
 from app.viewmodels.app import Chip, DayCard, Notice
-from app.views.theme import category_icon
+from app.views.theme import FOCUS_SIDE, category_icon
 
 S = ft.TextThemeStyle
 
@@ -173,3 +176,147 @@ def alert_box(n: Notice, dismiss_label: str | None = None, on_dismiss=None) -> f
             content=ft.Row(controls=row, vertical_alignment=ft.CrossAxisAlignment.START),
         ),
     )
+
+
+# ----------------------------------------------------------------------------- month grid (calendars)
+
+# Arrow keys in a month grid: days to move
+GRID_ARROWS = {"ArrowLeft": -1, "ArrowRight": 1, "ArrowUp": -7, "ArrowDown": 7}
+# Horizontal space around a month grid: view padding, card margin and padding, cell spacing.
+GRID_CHROME = 2 * 12 + 2 * 4 + 2 * 8 + 6 * 2
+
+
+def grid_cell_width(page_width: float | None) -> float:
+    """The width of one day column of a month grid in a card on a page ``page_width`` px wide."""
+    return ((page_width or 360) - GRID_CHROME) / 7
+
+
+def month_header(title: str, prev_label: str, next_label: str, on_move) -> tuple[ft.Control, ft.Text]:
+    """Previous month, the month's name (a live heading that wraps between the arrows), next month.
+    Returns the row and its title text: keep both across months and only change the title's value,
+    so a second click on an arrow never lands on a button that is being replaced."""
+    title_text = ft.Text(
+        title, theme_style=S.TITLE_LARGE, weight=ft.FontWeight.BOLD, text_align=ft.TextAlign.CENTER
+    )
+    header = ft.Row(
+        alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+        spacing=0,
+        controls=[
+            icon_button(ft.Icons.CHEVRON_LEFT, prev_label, lambda e: on_move(-1)),
+            ft.Semantics(header=True, live_region=True, expand=True, content=title_text),
+            icon_button(ft.Icons.CHEVRON_RIGHT, next_label, lambda e: on_move(1)),
+        ],
+    )
+    return header, title_text
+
+
+def weekday_header(names: list[str]) -> ft.Row:
+    """The weekday names over a month grid's seven columns."""
+    return ft.Row(
+        spacing=2,
+        controls=[
+            ft.Container(
+                expand=1,
+                alignment=ft.Alignment.CENTER,
+                content=ft.Text(n, theme_style=S.LABEL_MEDIUM, weight=ft.FontWeight.BOLD, no_wrap=True),
+            )
+            for n in names
+        ],
+    )
+
+
+class MonthGrid:
+    """A month of day buttons (docs/accessibility.md, rule 5): Tab reaches the grid, Enter or Space
+    chooses a day, the arrow keys walk it (left/right a day, up/down a week).  Choosing restyles
+    only the two days concerned (the focused button stays) and then calls ``after_choose``.
+
+    ``weeks`` are rows of seven view-model cells with ``day``, ``in_month``, ``is_today`` and
+    ``label`` (the spoken name; ``selected_word`` is added to the chosen day's); ``marks(cell)``
+    gives the controls drawn under the day's number (category icons, an event count)."""
+
+    def __init__(
+        self,
+        weeks: list[list],
+        *,
+        selected: Callable[[], dt.date | None],
+        select: Callable[[dt.date], None],
+        marks: Callable[[object], list[ft.Control]],
+        selected_word: str,
+        after_choose: Callable[[], None],
+    ):
+        self.selected, self.select, self.marks = selected, select, marks
+        self.selected_word, self.after_choose = selected_word, after_choose
+        self.cells: dict[dt.date, tuple[ft.TextButton, object]] = {}
+        self.focused_day: dt.date | None = None
+        self.control = ft.KeyboardListener(
+            include_semantics=False,
+            on_key_down=self._walk,
+            content=ft.Column(
+                spacing=2,
+                controls=[
+                    ft.Row(
+                        spacing=2,
+                        vertical_alignment=ft.CrossAxisAlignment.START,
+                        controls=[self._cell(c) for c in week],
+                    )
+                    for week in weeks
+                ],
+            ),
+        )
+
+    def choose(self, day: dt.date) -> None:
+        before = self.selected()
+        self.select(day)
+        for d in {before, day}:
+            if d in self.cells:
+                self._style(*self.cells[d])
+        self.after_choose()
+
+    async def _walk(self, e: ft.KeyDownEvent) -> None:
+        step = GRID_ARROWS.get(e.key.replace(" ", ""))
+        if step is None or self.focused_day is None:
+            return
+        target = self.focused_day + dt.timedelta(days=step)
+        if target in self.cells:
+            await self.cells[target][0].focus()
+
+    def _cell(self, c) -> ft.Control:
+        def on_focus(e, day=c.day):
+            self.focused_day = day
+
+        button = ft.TextButton(on_click=lambda e, day=c.day: self.choose(day), on_focus=on_focus)
+        self.cells[c.day] = (button, c)
+        self._style(button, c)
+        return ft.Container(expand=1, content=button)
+
+    def _style(self, button: ft.TextButton, c) -> None:
+        is_selected = self.selected() == c.day
+        name = f"{c.label}, {self.selected_word}" if is_selected else c.label
+        mark = (
+            ft.BorderSide(2, ft.Colors.PRIMARY)
+            if c.is_today or is_selected
+            else ft.BorderSide(0, ft.Colors.TRANSPARENT)
+        )
+        button.content = ft.Column(
+            spacing=2,
+            horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+            controls=[
+                ft.Text(
+                    str(c.day.day),
+                    semantics_label=name,  # the button's spoken name (its icons have none)
+                    theme_style=S.BODY_MEDIUM,
+                    weight=ft.FontWeight.BOLD if c.is_today else None,
+                    # another month's days: the variant colour (about 7:1), not a faded cell (2.7:1)
+                    color=ft.Colors.ON_SURFACE if c.in_month else ft.Colors.ON_SURFACE_VARIANT,
+                    italic=not c.in_month,
+                ),
+                *self.marks(c),
+            ],
+        )
+        button.style = ft.ButtonStyle(
+            padding=ft.Padding.symmetric(vertical=4, horizontal=0),
+            shape=ft.RoundedRectangleBorder(radius=6),
+            bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST if is_selected else None,
+            side={ft.ControlState.FOCUSED: FOCUS_SIDE, ft.ControlState.DEFAULT: mark},
+            visual_density=ft.VisualDensity.COMPACT,
+        )

@@ -4,6 +4,7 @@ distance and direction, interests, and a published bundle reaching the app (or r
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from app.services.bundle import BundleService, check_interval
 from app.services.settings import MemoryStore
 from app.viewmodels.city import CityViewModel
 from core import bundle as B
+from core.events import Event
 from core.places import haversine_m, load_places
 from tests.app.conftest import TODAY, make_vm
 
@@ -49,8 +51,6 @@ def test_upcoming_events_and_ics(city):
     ev = next(c for c in Calendar.from_ical(data).walk("VEVENT"))
     assert name.endswith(".ics") and str(ev["summary"]) == "氏郷まつり"
     assert ev.decoded("dtstart").isoformat() == "2026-11-03" and "松坂城跡" in str(ev["location"])
-    import datetime as dt
-
     days = city.event_days(dt.date(2026, 11, 1))
     assert list(days) == [dt.date(2026, 11, 3)]
     assert city.event_days(dt.date(2026, 12, 1)) == {}
@@ -224,3 +224,102 @@ def test_origin_from_an_address_or_area(city):
     before = city.origin
     assert city.origin_from_text("no such street") is False and city.origin == before
     assert city.origin_from_text("   ") is False
+
+
+# ----------------------------------------------------------------------------- the events month grid
+
+
+def _event(id_: str, start: str, end: str, title: str = "祭り") -> Event:
+    return Event(id=id_, title=title, start=dt.date.fromisoformat(start), end=dt.date.fromisoformat(end))
+
+
+def test_month_grid_opens_on_the_next_events_month_with_its_boundaries(city):
+    set_lang(city, "en")
+    # today (2014-05-08) has no event left in May 2014: the grid opens on the next event's month
+    assert city.events_month() == dt.date(2026, 11, 1) and city.events_month_title() == "November 2026"
+    weeks = city.event_weeks()
+    days = [c.day for w in weeks for c in w]
+    # 1 November 2026 is a Sunday: Monday-first weeks from 26 October to 6 December
+    assert all(len(w) == 7 for w in weeks) and len(weeks) == 6
+    assert (days[0], days[-1]) == (dt.date(2026, 10, 26), dt.date(2026, 12, 6))
+    assert days == [dt.date(2026, 10, 26) + dt.timedelta(days=i) for i in range(42)]
+    assert [c.day for w in weeks for c in w if c.in_month] == [dt.date(2026, 11, d) for d in range(1, 31)]
+    marked = {c.day: c for w in weeks for c in w if c.count}
+    assert list(marked) == [dt.date(2026, 11, 3)]
+    assert marked[dt.date(2026, 11, 3)].label == "Tue, Nov 3: 1 event"
+    assert weeks[0][0].label == "Mon, Oct 26: No events" and not weeks[0][0].in_month
+    city.move_month(1)
+    assert city.events_month() == dt.date(2026, 12, 1) and not any(
+        c.count for w in city.event_weeks() for c in w
+    )
+    city.move_month(-13)  # across the year
+    assert city.events_month() == dt.date(2025, 11, 1)
+
+
+def test_today_is_in_its_day_name_and_february_of_a_leap_year(city):
+    set_lang(city, "en")
+    assert city.set_month_param("2014-05") and not city.set_month_param("May")
+    cells = {c.day: c for w in city.event_weeks() for c in w}
+    today = cells[TODAY]
+    assert today.is_today and today.label == "Today, Thu, May 8: No events"
+    assert sum(c.is_today for c in cells.values()) == 1
+    city.set_month_param("2028-02")  # 29 days, 1 Feb 2028 a Tuesday
+    weeks = city.event_weeks()
+    assert [c.day for w in weeks for c in w if c.in_month][-1] == dt.date(2028, 2, 29)
+    assert weeks[0][0].day == dt.date(2028, 1, 31) and weeks[-1][-1].day == dt.date(2028, 3, 5)
+
+
+def test_events_over_several_days_count_on_each_day_also_across_months(city, monkeypatch):
+    set_lang(city, "en")
+    events = [
+        _event("long", "2026-10-30", "2026-11-02"),
+        _event("one", "2026-11-02", "2026-11-02", "朝市"),
+        _event("later", "2026-12-24", "2026-12-26"),
+    ]
+    monkeypatch.setattr(city, "events", lambda: events)
+    city.set_month_param("2026-11")
+    cells = {c.day: c for w in city.event_weeks() for c in w}
+    counts = {d: c.count for d, c in cells.items() if c.count}
+    assert counts == {
+        dt.date(2026, 10, 30): 1,  # shown in the first week, another month's day
+        dt.date(2026, 10, 31): 1,
+        dt.date(2026, 11, 1): 1,
+        dt.date(2026, 11, 2): 2,
+    }
+    assert cells[dt.date(2026, 11, 2)].label == "Mon, Nov 2: 2 events"
+    assert sorted(city.event_days(dt.date(2026, 11, 1))) == [dt.date(2026, 11, 1), dt.date(2026, 11, 2)]
+    assert sorted(city.event_days(dt.date(2026, 12, 1))) == [dt.date(2026, 12, d) for d in (24, 25, 26)]
+    # the selected day: its events (with their ids for add-to-calendar); a month change clears it
+    assert city.selected_events() == []
+    city.select_day(dt.date(2026, 11, 2))
+    assert [r.id for r in city.selected_events()] == ["long", "one"]
+    assert city.selected_events()[0].when == "Fri, Oct 30 to Mon, Nov 2"
+    city.select_day(dt.date(2026, 11, 3))
+    assert city.selected_events() == []
+    city.select_day(dt.date(2026, 11, 1))
+    city.move_month(1)
+    assert city.selected_day is None and city.events_month() == dt.date(2026, 12, 1)
+
+
+def test_month_grid_names_in_other_languages(city):
+    set_lang(city, "ja")
+    city.set_month_param("2026-11")
+    cell = next(c for w in city.event_weeks() for c in w if c.count)
+    assert cell.label == "11月3日(火): 1件のイベント"
+    city.set_month_param("2014-05")
+    today = next(c for w in city.event_weeks() for c in w if c.is_today)
+    assert today.label == "今日、5月8日(木): イベントなし"
+    assert city.event_weekday_names() == ["月", "火", "水", "木", "金", "土", "日"]
+    set_lang(city, "pt_BR")
+    city.set_month_param("2026-11")
+    cell = next(c for w in city.event_weeks() for c in w if c.count)
+    assert cell.label.endswith(": 1 evento") and city.event_count_text(2) == "2 eventos"
+    assert city.events_month_title() == "novembro de 2026"
+    set_lang(city, "en")
+    assert city.event_weekday_names()[0] == "Mon"
+    # a narrow phone at 200 %: CLDR's narrow names (the garbage calendar's rule)
+    assert city.event_weekday_names(cell_width=20, font_size=24) == ["M", "T", "W", "T", "F", "S", "S"]
+    with pytest.raises(ValueError):
+        city.set_events_view("agenda")
+    city.set_events_view("month")
+    assert city.events_view == "month"

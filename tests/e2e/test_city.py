@@ -24,6 +24,7 @@ from core.city import load_city
 from core.garbage import service
 from core.i18n import Translator
 from core.places import load_places, nearest
+from tests.e2e import a11y
 from tests.e2e.conftest import (
     REPO,
     TODAY,
@@ -97,8 +98,10 @@ def stack(tmp_path_factory):
 def open_city_app(browser, stack):
     apps: list[App] = []
 
-    def make(locale: str = "ja-JP", *, settings: dict | None = None, height: int = 2400) -> App:
-        app = App(browser, stack["url"], locale, 412, height, settings)
+    def make(
+        locale: str = "ja-JP", *, settings: dict | None = None, height: int = 2400, width: int = 412
+    ) -> App:
+        app = App(browser, stack["url"], locale, width, height, settings)
         apps.append(app)
         return app
 
@@ -161,6 +164,58 @@ def test_tourist_mode_opens_on_a_first_visit_without_set_up(open_city_app):
     expect(page.get_by_role("heading", name=pt("Tourist mode"), exact=True).first).to_be_visible()
     expect(page.get_by_text("松坂城跡", exact=True).first).to_be_visible()
     assert "onboarded" not in app.settings() or not app.settings()["onboarded"]
+
+
+def test_events_month_view_marks_the_event_day_and_adds_it_to_a_calendar(open_city_app):
+    en = Translator("en")
+    festival = dt.date(2026, 11, 3)
+    app = open_city_app("en-US", settings=onboarded(AREA.id, "en"))
+    page = app.open("/city")
+    page.get_by_role("button", name=en("Month"), exact=True).click(timeout=30_000)  # a cold first load
+    # today (May 2014) has no event left: the grid opens on the festival's month, its day marked
+    expect(page.get_by_role("heading", name=en.month(festival), exact=True)).to_be_visible()
+    day_name = f"{en.day(festival)}: {en.plural('{n} event', '{n} events', 1)}"
+    day = page.get_by_role("button", name=day_name, exact=True)
+    expect(day).to_be_visible()
+    other = f"{en.day(dt.date(2026, 11, 4))}: {en('No events')}"
+    expect(page.get_by_role("button", name=other, exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Ujisato Festival", exact=True)).to_have_count(0)
+    # choosing the day (Enter, as a keyboard user) shows its event below; the focus stays on the day
+    day.focus()
+    page.keyboard.press("Enter")
+    chosen = f"{day_name}, {en('selected')}"
+    a11y.assert_focus_on(page, "button", chosen)
+    expect(page.get_by_role("heading", name=en.long_day(festival), exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Ujisato Festival", exact=True)).to_be_visible()
+    # the arrow keys walk the grid from there
+    page.keyboard.press("ArrowRight")
+    a11y.assert_focus_on(page, "button", other)
+    add = page.get_by_role("button", name=en("Add to my calendar"), exact=True)
+    with page.expect_download() as info:
+        add.click()
+    data = Path(info.value.path()).read_text("utf-8")
+    assert info.value.suggested_filename == "event-event-1.ics"
+    assert "SUMMARY:氏郷まつり" in data and "DTSTART;VALUE=DATE:20261103" in data
+    app.screenshot("city-events-month-en")
+    # back to the list (better read by screen readers): the event is there without choosing a day
+    page.get_by_role("button", name=en("List"), exact=True).click()
+    expect(page.get_by_role("heading", name=en("Upcoming events"), exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name=day_name, exact=True)).to_have_count(0)
+
+
+def test_events_month_view_at_200_percent_on_360_px(open_city_app):
+    en = Translator("en")
+    app = open_city_app("en-US", settings=onboarded(AREA.id, "en", text_scale=2.0), width=360, height=2000)
+    page = app.open("/city")
+    page.get_by_role("button", name=en("Month"), exact=True).click(timeout=30_000)
+    festival = dt.date(2026, 11, 3)
+    day_name = f"{en.day(festival)}: {en.plural('{n} event', '{n} events', 1)}"
+    page.get_by_role("button", name=day_name, exact=True).click()
+    expect(page.get_by_role("heading", name="Ujisato Festival", exact=True)).to_be_visible()
+    # CLDR's narrow weekday names at this size; nothing sticks out of the screen
+    expect(page.get_by_text(en.weekday_narrow(0), exact=True).first).to_be_visible()
+    assert a11y.outside_width(page, 360) == []
+    app.screenshot("city-events-month-200pct-360px-en")
 
 
 def _publish(stack) -> str:

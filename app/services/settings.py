@@ -68,6 +68,7 @@ class Settings:
     registration_pending: bool = False  # device or subscription not yet accepted by the backend
     synced_subscription: dict | None = None  # what the backend last accepted
     synced_locale: str | None = None  # the device locale the backend knows
+    synced_city: str | None = None  # the device city the backend knows (announcements, alerts)
     last_sync: str | None = None  # ISO timestamp (UTC) of the last successful backend call
     seen_inbox_ids: list[str] = field(default_factory=list)
     notifications: list[dict] = field(default_factory=list)  # newest first, cached for offline
@@ -110,7 +111,15 @@ def _check(name: str, v: object) -> tuple[bool, object]:
         return isinstance(v, bool), v
     if name == "language":
         return v is None or v in LANGUAGES, v
-    if name in ("area_id", "device_id", "device_secret", "push_token", "last_sync", "synced_locale"):
+    if name in (
+        "area_id",
+        "device_id",
+        "device_secret",
+        "push_token",
+        "last_sync",
+        "synced_locale",
+        "synced_city",
+    ):
         return _is_str_or_none(v), v
     if name == "reminder":
         return v in REMINDER_MODES, v

@@ -414,6 +414,7 @@ class AppViewModel:
                     self.settings.device_id = self.settings.device_secret = None
                     self.settings.synced_subscription = None
                     self.settings.synced_locale = None
+                    self.settings.synced_city = None
                     self.settings.registration_pending = True
                     await self.save()
                 self.sync_state = SyncState(
@@ -443,15 +444,21 @@ class AppViewModel:
                     locale=self.language.replace("_", "-"),
                     timezone=self.repo.city.timezone,
                     app_version=APP_VERSION,
+                    city=self.repo.city.slug,
                 )
             )
             s.device_id, s.device_secret = creds.id, creds.secret
             s.synced_subscription = None
             s.synced_locale = self.language
+            s.synced_city = self.repo.city.slug
             await self.save()
         if s.synced_locale != self.language:  # reminders are rendered in the device's language
             await self.client.patch_device(self._creds(), locale=self.language.replace("_", "-"))
             s.synced_locale = self.language
+        if s.synced_city != self.repo.city.slug:  # its city's announcements and alerts reach it
+            await self.client.patch_device(self._creds(), city=self.repo.city.slug)
+            s.synced_city = self.repo.city.slug
+            await self.save()
         desired = self.desired_subscription()
         if desired != s.synced_subscription:
             s.registration_pending = True

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from app.services.backend import DeviceCredentials, InboxItem
+from app.services.backend import DeviceCredentials, DeviceRegistration, InboxItem
 from app.services.config import AppConfig, ConfigError
 from app.services.settings import KEY, MemoryStore, Settings, SettingsRepository
 from app.viewmodels.colors import AA_NORMAL, accessible_pair, contrast
@@ -178,6 +178,7 @@ async def test_registration_is_retried_when_the_backend_is_back(repo, backend_tr
     await vm.sync()
     device = await vm.client._request("GET", f"/v1/devices/{s.device_id}", creds=creds)
     assert device["locale"] == "vi"
+    assert device["city"] == "matsusaka" and s.synced_city == "matsusaka"  # registered with its city
     # a forgotten device (wrong secret -> 401) registers afresh on the next sync
     s.device_secret = "wrong"
     await vm.sync()
@@ -325,3 +326,19 @@ async def test_upcoming_reminders_and_ics(repo):
     text = data.decode()
     assert name == f"machi-garbage-matsusaka-{AREA.id}.ics"
     assert "DTSTART;TZID=Asia/Tokyo:20140508T080000" in text and "TRIGGER:-PT13H" in text
+
+
+@pytest.mark.asyncio
+async def test_a_device_registered_without_a_city_sends_it_on_the_next_sync(repo, backend_transport):
+    """Devices registered before the device city existed get their city's announcements and
+    alerts too: the app sends its city once (the backend's own tests show the delivery)."""
+    vm = make_vm(repo, MemoryStore(), transport=backend_transport)
+    await vm.load(["ja-JP"])
+    creds = await vm.client.register_device(DeviceRegistration(None, "web", "ja", "Asia/Tokyo", "0.1.0"))
+    s = vm.settings
+    s.onboarded, s.area_id, s.reminder = True, AREA.id, "off"
+    s.device_id, s.device_secret, s.synced_locale = creds.id, creds.secret, "ja"
+    assert (await vm.client._request("GET", f"/v1/devices/{creds.id}", creds=creds))["city"] is None
+    await vm.sync()
+    assert (await vm.client._request("GET", f"/v1/devices/{creds.id}", creds=creds))["city"] == "matsusaka"
+    assert s.synced_city == "matsusaka"

@@ -200,6 +200,7 @@ def test_events_month_view_marks_the_event_day_and_adds_it_to_a_calendar(open_ci
     # back to the list (better read by screen readers): the event is there without choosing a day
     page.get_by_role("button", name=en("List"), exact=True).click()
     expect(page.get_by_role("heading", name=en("Upcoming events"), exact=True)).to_be_visible()
+    a11y.assert_focus_on(page, "button", en("List"))  # redrawn in place, the focus kept on the choice
     expect(page.get_by_role("button", name=day_name, exact=True)).to_have_count(0)
 
 

@@ -91,7 +91,8 @@ def nav_label_size(scale: float, width: float, labels: list[str]) -> float:
     room = width / 5 - 12  # the tab's padding
     words = [w for label in labels for w in label.split()] or [""]
     fit = min(room / max(text_width(w, 1.0), 0.01) for w in words)
-    return max(8.0, min(12 * scale, fit))
+    # never below 11 px: an estimate of Latin widths that errs on the wide side, not unreadable labels
+    return max(11.0, min(12 * scale, fit))
 
 
 def text_style(scale: float, size: float = 16) -> ft.TextStyle:

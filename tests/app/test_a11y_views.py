@@ -49,7 +49,8 @@ def test_tab_labels_grow_with_the_text_size_but_never_break_a_word():
             small, large = nav_label_size(1.0, width, labels), nav_label_size(2.0, width, labels)
             assert small <= large <= 24
             words = [w for label in labels for w in label.split()]
-            assert max(text_width(w, large) for w in words) <= width / 5 - 12 + 0.01, (lang, width)
+            # every word fits its tab (by the generous width estimate) unless the 11-px floor applies
+            assert large == 11.0 or max(text_width(w, large) for w in words) <= width / 5 - 12 + 0.01
     # where there is room, 200 % text gives larger labels than 100 %
     vi = Translator("vi")
     assert nav_label_size(2.0, 412, [vi("Home"), vi("Pay")]) > nav_label_size(

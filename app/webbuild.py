@@ -297,7 +297,10 @@ def is_up_to_date(options: BuildOptions) -> bool:
 
 def build(options: BuildOptions, log=print) -> Path:
     """Build the static site into ``options.out`` and return it."""
-    out = Path(options.out).resolve()
+    final = Path(options.out).resolve()
+    # built beside the target and swapped in at the end: a server never sees a half-built site,
+    # and two builds at once do not write into one folder
+    out = final.with_name(f".{final.name}.building-{os.getpid()}")
     cache = Path(options.cache).resolve()
     pins = browser_requirements()
     digest = inputs_digest(options, pins)
@@ -349,8 +352,13 @@ def build(options: BuildOptions, log=print) -> Path:
     index.write_text(fix_pyodide_url(index.read_text("utf-8")), "utf-8")  # WORKAROUNDS 3
     _write_pwa(out)
     (out / STAMP).write_text(digest + "\n", "utf-8")
-    log(f"static site in {out}")
-    return out
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    if final.exists():
+        final.rename(old)
+    out.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    log(f"static site in {final}")
+    return final
 
 
 # Files the browser never loads with the canvaskit renderer and Pyodide in a worker: not precached.

@@ -36,7 +36,7 @@ import socket
 import time
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import Connection, Engine, bindparam, case, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, case, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.admin.models import AuditEntry
@@ -61,6 +61,54 @@ log = logging.getLogger("machi.dispatcher")
 
 o_t, d_t, a_t, p_t = OutboxRow.__table__, Device.__table__, DeliveryAttempt.__table__, Pause.__table__
 QUOTA_KEY = "quota"
+
+# Recording a batch.  SQLite: executemany (sqlite3 loops in C).  PostgreSQL: one UPDATE and one
+# INSERT per batch over unnested arrays instead of 500 statements each (less client and server CPU
+# per message); timestamps are naive UTC like every UTCDateTime column.
+_RECORD_MANY = (
+    update(o_t)
+    .where(o_t.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        attempts=bindparam("b_attempts"),
+        next_attempt_at=bindparam("b_next"),
+        transport=bindparam("b_transport"),
+        message_id=bindparam("b_mid"),
+        error_code=bindparam("b_err"),
+        sent_at=bindparam("b_sent"),
+        updated_at=bindparam("b_now"),
+    )
+)
+_PG_RECORD = text(
+    f"UPDATE {o_t.name} AS o SET status = v.status, attempts = v.attempts, next_attempt_at = v.nxt, "
+    "transport = v.transport, message_id = v.mid, error_code = v.err, sent_at = v.sent, updated_at = :now "
+    "FROM unnest(CAST(:ids AS bigint[]), CAST(:status AS varchar[]), CAST(:attempts AS integer[]), "
+    "CAST(:nxt AS timestamp[]), CAST(:transport AS varchar[]), CAST(:mid AS varchar[]), "
+    "CAST(:err AS varchar[]), CAST(:sent AS timestamp[])) "
+    "AS v(id, status, attempts, nxt, transport, mid, err, sent) WHERE o.id = v.id"
+)
+_ATTEMPT_COLUMNS = (
+    "outbox_id",
+    "attempt",
+    "at",
+    "transport",
+    "status",
+    "message_id",
+    "error_code",
+    "detail",
+    "worker",
+)
+_PG_ATTEMPTS = text(
+    f"INSERT INTO {a_t.name} ({', '.join(_ATTEMPT_COLUMNS)}) SELECT * FROM unnest("
+    "CAST(:outbox_id AS bigint[]), CAST(:attempt AS integer[]), CAST(:at AS timestamp[]), "
+    "CAST(:transport AS varchar[]), CAST(:status AS varchar[]), CAST(:message_id AS varchar[]), "
+    "CAST(:error_code AS varchar[]), CAST(:detail AS varchar[]), CAST(:worker AS varchar[]))"
+)
+
+
+def _naive(value: dt.datetime | None) -> dt.datetime | None:
+    """Naive UTC, as ``UTCDateTime`` stores it (for statements that bypass the column type)."""
+    return None if value is None else value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def make_transports(settings: Settings) -> tuple[Transport | None, InboxTransport]:
@@ -91,6 +139,9 @@ class DispatchReport:
     expired: int = 0
     tokens_deleted: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = (
+        0.0  # CPU of the dispatching processes (this one, or the forked children and this one)
+    )
     by_transport: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -105,6 +156,7 @@ class DispatchReport:
                 "expired",
                 "tokens_deleted",
                 "seconds",
+                "cpu_seconds",
                 "by_transport",
             )
         }
@@ -454,23 +506,31 @@ class Dispatcher:
                 }
             )
         if updates:
-            conn.execute(
-                update(o_t)
-                .where(o_t.c.id == bindparam("b_id"))
-                .values(
-                    status=bindparam("b_status"),
-                    attempts=bindparam("b_attempts"),
-                    next_attempt_at=bindparam("b_next"),
-                    transport=bindparam("b_transport"),
-                    message_id=bindparam("b_mid"),
-                    error_code=bindparam("b_err"),
-                    sent_at=bindparam("b_sent"),
-                    updated_at=now,
-                ),
-                updates,
-            )
+            if is_sqlite(conn):
+                conn.execute(_RECORD_MANY, [{**u, "b_now": now} for u in updates])
+            else:  # one statement for the batch: arrays unnested server-side
+                conn.execute(
+                    _PG_RECORD,
+                    {
+                        "ids": [u["b_id"] for u in updates],
+                        "status": [u["b_status"] for u in updates],
+                        "attempts": [u["b_attempts"] for u in updates],
+                        "nxt": [_naive(u["b_next"]) for u in updates],
+                        "transport": [u["b_transport"] for u in updates],
+                        "mid": [u["b_mid"] for u in updates],
+                        "err": [u["b_err"] for u in updates],
+                        "sent": [_naive(u["b_sent"]) for u in updates],
+                        "now": _naive(now),
+                    },
+                )
         if attempts:
-            conn.execute(insert(a_t), attempts)
+            if is_sqlite(conn):
+                conn.execute(insert(a_t), attempts)
+            else:
+                conn.execute(
+                    _PG_ATTEMPTS,
+                    {k: [_naive(a[k]) if k == "at" else a[k] for a in attempts] for k in _ATTEMPT_COLUMNS},
+                )
         for device_id, (token_hash, code, actor) in tokens_to_delete.items():
             res = conn.execute(
                 update(d_t)
@@ -550,7 +610,7 @@ class Dispatcher:
     async def run_async(
         self, now: dt.datetime | None = None, max_batches: int | None = None
     ) -> DispatchReport:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         now = now or utcnow()
         report = DispatchReport()
         if is_sqlite(self.engine):
@@ -560,6 +620,7 @@ class Dispatcher:
             if not await self._batch(now, report):
                 break
         report.seconds = time.perf_counter() - t0
+        report.cpu_seconds = time.process_time() - c0
         return report
 
     async def aclose(self) -> None:
@@ -609,7 +670,7 @@ class Dispatcher:
 
         if is_sqlite(self.engine):
             raise ValueError("several dispatcher processes need PostgreSQL (SQLite has one writer)")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         report = DispatchReport()
         report.expired += self.expire(now)
         url = self.engine.url.render_as_string(hide_password=False)
@@ -621,11 +682,21 @@ class Dispatcher:
             futures = [pool.submit(_child_run, url, child_settings, now) for _ in range(processes)]
             for f in futures:
                 part = f.result()
-                for k in ("batches", "sent", "retried", "failed", "paused", "expired", "tokens_deleted"):
+                for k in (
+                    "batches",
+                    "sent",
+                    "retried",
+                    "failed",
+                    "paused",
+                    "expired",
+                    "tokens_deleted",
+                    "cpu_seconds",
+                ):
                     setattr(report, k, getattr(report, k) + part[k])
                 for k, v in part["by_transport"].items():
                     report.by_transport[k] = report.by_transport.get(k, 0) + v
         report.seconds = time.perf_counter() - t0
+        report.cpu_seconds += time.process_time() - c0
         return report
 
 
@@ -644,12 +715,16 @@ def _worker_gone(worker: str | None) -> bool:
 
 
 def _child_run(url: str, settings: Settings, now: dt.datetime) -> dict:
-    """One forked dispatcher process of ``Dispatcher.run_processes``."""
+    """One forked dispatcher process of ``Dispatcher.run_processes``; its report's CPU counts the
+    whole task (engine, firebase app, closing), not only the run."""
     from backend.db import get_engine
 
+    c0 = time.process_time()
     engine = get_engine(url)
     engine.dispose(close=False)  # the parent's pooled connections are not ours to use or close
-    return Dispatcher(engine, settings).run(now).as_dict()
+    report = Dispatcher(engine, settings).run(now)
+    report.cpu_seconds = time.process_time() - c0
+    return report.as_dict()
 
 
 def deliver(engine: Engine, settings: Settings, now: dt.datetime | None = None) -> tuple:

@@ -412,9 +412,22 @@ def main() -> None:
                         flush=True,
                     )
                     if floor_ms is not None:
-                        floor_s = r["sent"] * floor_ms / 1e3 / cores
+                        # The floor again after the slot: the machine's speed drifts with its neighbours'
+                        # load during a run of minutes; the mean of both brackets the slot.
+                        _, sender_after, fake_after = measure_floor(
+                            fcm_url, fake.pid, args.floor_messages, args.concurrency
+                        )
                         print(
-                            f"[{kind}]   floor: {r['sent']:,} messages x {floor_ms:.2f} ms of CPU on {cores} cores "
+                            f"[{kind}]   SDK path measured again after the slot: sender {sender_after:.2f} ms "
+                            f"(before: {sender_ms:.2f} ms) + fake server "
+                            f"{'n/a' if fake_after is None else f'{fake_after:.2f} ms'}; the mean is the floor below",
+                            flush=True,
+                        )
+                        sender_mean = (sender_ms + sender_after) / 2
+                        floor_mean = sender_mean + ((fake_ms or 0.0) + (fake_after or 0.0)) / 2
+                        floor_s = r["sent"] * floor_mean / 1e3 / cores
+                        print(
+                            f"[{kind}]   floor: {r['sent']:,} messages x {floor_mean:.2f} ms of CPU on {cores} cores "
                             f"= {floor_s:.1f} s for the SDK path and the fake alone, "
                             f"before any planning or database work (goal for the whole slot: 15 s)",
                             flush=True,
@@ -427,11 +440,20 @@ def main() -> None:
                             flush=True,
                         )
                         # Wall time is only comparable with the CPU floor when the machine is ours: when
-                        # neighbours load it (load average above the core count), the CPU ratio is the figure.
+                        # neighbours load it (load average above the core count), the CPU ratios are the
+                        # figures.  The dispatch one is the goal's (dispatch time over the floor); the
+                        # whole-deliver one adds planning and process start-up.
+                        dispatch_ms = 1e3 * r["cpu_seconds"] / max(r["sent"], 1)
                         deliver_ms = 1e3 * r["cpu_s"] / max(r["sent"], 1)
                         print(
-                            f"[{kind}]   CPU per delivered message: deliver processes {deliver_ms:.2f} ms (planning "
-                            f"and start-up included) / SDK path {sender_ms:.2f} ms = {deliver_ms / sender_ms:.2f}",
+                            f"[{kind}]   CPU per delivered message, dispatch only (claim, send, record; every "
+                            f"dispatcher process): {dispatch_ms:.2f} ms / SDK path {sender_mean:.2f} ms = "
+                            f"{dispatch_ms / sender_mean:.2f} (goal on PostgreSQL: <= 1.15)",
+                            flush=True,
+                        )
+                        print(
+                            f"[{kind}]   CPU per delivered message, whole deliver (planning and start-up included): "
+                            f"{deliver_ms:.2f} ms / SDK path {sender_mean:.2f} ms = {deliver_ms / sender_mean:.2f}",
                             flush=True,
                         )
                     lat = latency(url, tmp, args.latency_seconds)

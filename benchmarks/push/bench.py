@@ -313,8 +313,10 @@ def main() -> None:
     ap.add_argument(
         "--processes",
         type=int,
-        default=3,
-        help="MACHI_DISPATCH_PROCESSES for the PostgreSQL run (SQLite always uses one)",
+        default=os.cpu_count() or 1,
+        help="MACHI_DISPATCH_PROCESSES for the PostgreSQL run (SQLite always uses one); default: one per "
+        "core (on a quiet 2-core machine, 3 processes beside the fake and PostgreSQL cost 1.48x the SDK "
+        "path's CPU per message, 2 processes 1.27x, 1 process 0.99x)",
     )
     ap.add_argument(
         "--floor-messages",

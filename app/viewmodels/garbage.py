@@ -125,7 +125,9 @@ class GarbageViewModel:
                         day.month == first.month,
                         day == today,
                         chips,
-                        f"{self.t.day(day)}: {names}" + (f" ({note})" if note else ""),
+                        # today says so in its spoken name, as the city calendar's days do
+                        f"{self.t('Today, {day}', day=self.t.day(day)) if day == today else self.t.day(day)}: {names}"
+                        + (f" ({note})" if note else ""),
                         not note,
                     )
                 )

@@ -237,7 +237,9 @@ async def test_month_calendar_on_a_known_date(repo):
     t = Translator("ja")
     expected = [c["id"] for c in service.calendar(CITY, AREA, TODAY, TODAY, "ja")[0]["categories"]]
     assert [x.id for x in cells[TODAY].chips] == expected == ["burnable"]
-    assert cells[TODAY].is_today and cells[TODAY].label == f"{t.day(TODAY)}: 燃えるごみ"
+    assert (
+        cells[TODAY].is_today and cells[TODAY].label == f"{t('Today, {day}', day=t.day(TODAY))}: 燃えるごみ"
+    )
     assert cells[dt.date(2014, 5, 5)].chips == []  # a Monday inside the centre closure
     assert cells[dt.date(2014, 5, 5)].label.endswith("収集なし")
     chip = cells[TODAY].chips[0]

@@ -268,6 +268,16 @@ def flutter_fill(loc, text: str, until=None) -> None:
         expect(until).to_be_visible()
 
 
+def day_cell_name(t, city, area, day) -> str:
+    """A garbage calendar day's spoken name as the app builds it ("Today, Thu, May 8: Burnable")."""
+    from core.garbage import service
+
+    days = service.calendar(city, area, day, day, t.lang)
+    names = [c["name"] for c in days[0]["categories"]] if days else []
+    name = t("Today, {day}", day=t.day(day)) if day.isoformat() == TODAY else t.day(day)
+    return f"{name}: {t.join(names) if names else t('No collection')}"
+
+
 def onboarded(area_id: str, lang: str, **extra) -> dict:
     """Stored settings of a resident who finished the set-up."""
     return {"onboarded": True, "language": lang, "area_id": area_id, "reminder": "off", **extra}

@@ -15,7 +15,7 @@ from core.city import load_city
 from core.garbage import service
 from core.i18n import Translator
 from tests.e2e import a11y
-from tests.e2e.conftest import onboarded
+from tests.e2e.conftest import day_cell_name, onboarded
 
 CITY = load_city("matsusaka")
 AREA = service.find_area(CITY, "旭ヶ丘")
@@ -123,9 +123,7 @@ def test_onboarding_by_keyboard_alone_never_drops_the_focus_and_announces_steps(
 
 
 def cell_name(t: Translator, day: dt.date) -> str:
-    days = service.calendar(CITY, AREA, day, day, t.lang)
-    names = [c["name"] for c in days[0]["categories"]] if days else []
-    return f"{t.day(day)}: {t.join(names) if names else t('No collection')}"
+    return day_cell_name(t, CITY, AREA, day)
 
 
 def test_calendar_grid_by_keyboard_tab_in_arrows_walk_enter_chooses_and_keeps_the_focus(open_app):

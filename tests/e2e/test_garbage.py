@@ -12,16 +12,14 @@ from playwright.sync_api import expect
 from core.city import load_city
 from core.garbage import service
 from core.i18n import Translator
-from tests.e2e.conftest import flutter_fill, onboarded
+from tests.e2e.conftest import day_cell_name, flutter_fill, onboarded
 
 CITY = load_city("matsusaka")
 AREA = service.find_area(CITY, "旭ヶ丘")
 
 
 def cell_label(t: Translator, day: dt.date) -> str:
-    days = service.calendar(CITY, AREA, day, day, t.lang)
-    names = [c["name"] for c in days[0]["categories"]] if days else []
-    return f"{t.day(day)}: {t.join(names) if names else t('No collection')}"
+    return day_cell_name(t, CITY, AREA, day)
 
 
 def test_calendar_shows_the_categories_of_a_known_day(open_app):

@@ -47,7 +47,8 @@ def test_large_text_on_a_360_px_phone(open_app, lang, locale, area_label):
     t = Translator(lang)
     app = open_app(locale, settings=onboarded(AREA.id, lang, text_scale=2.0), width=360, height=2400)
     page = app.open("/garbage")
-    label = f"{t.day(dt.date(2014, 5, 8))}: {service.category_name(CITY, CITY.garbage.category('burnable'), lang)}"
+    today = t("Today, {day}", day=t.day(dt.date(2014, 5, 8)))  # the pinned today says so
+    label = f"{today}: {service.category_name(CITY, CITY.garbage.category('burnable'), lang)}"
     cell = page.get_by_role("button", name=label, exact=True)
     expect(cell).to_be_visible()
     box = cell.bounding_box()

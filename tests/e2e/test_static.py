@@ -31,7 +31,18 @@ from app import webbuild
 from core.city import load_city
 from core.garbage import service
 from core.i18n import Translator
-from tests.e2e.conftest import REPO, TODAY, App, flutter_fill, free_port, machi, onboarded, stop, wait_http
+from tests.e2e.conftest import (
+    REPO,
+    TODAY,
+    App,
+    day_cell_name,
+    flutter_fill,
+    free_port,
+    machi,
+    onboarded,
+    stop,
+    wait_http,
+)
 
 BOOT_MS = 240_000
 CITY = load_city("matsusaka")
@@ -109,9 +120,7 @@ def until(page, script: str, arg=None, timeout_ms: int = BOOT_MS):
 
 
 def cell_label(t: Translator, day: dt.date) -> str:
-    days = service.calendar(CITY, AREA, day, day, t.lang)
-    names = [c["name"] for c in days[0]["categories"]] if days else []
-    return f"{t.day(day)}: {t.join(names) if names else t('No collection')}"
+    return day_cell_name(t, CITY, AREA, day)
 
 
 def test_site_is_served_with_the_app_shell_manifest_and_service_worker(static_url):

@@ -53,26 +53,18 @@ def pay_vm(shell) -> PayViewModel:
     """The tab's view model, made once per session; the encrypted history opens in the background.
 
     The Pay screen is shown whole once the history is loaded, never filled in under a resident's
-    fingers: in Flutter web, a screen whose height changes so that it starts (or stops) scrolling
-    gets a new scroll container in the accessibility tree, which takes the focused slip-number
-    field out of the page and drops what is being typed (seen in the browser tests: the field's
-    ``<input>`` was detached with its parent the moment the history and reminder cards arrived)."""
+    fingers: in Flutter web, when the screen's scroll container stops being scrollable (even for
+    a frame, while cards are filled in) its accessibility node is re-created, which takes the
+    focused slip-number field out of the page and drops what is being typed (seen in the browser
+    tests: the field's ``<input>`` was detached with its parent as the history and reminder cards
+    arrived)."""
     if getattr(shell, "pay", None) is None:
         shell.pay = PayViewModel(shell.vm, store_opener=lambda: open_store(shell.page))
-        shell.pay_waiting = None  # the Pay view showing "Loading", filled in place once loaded
 
         async def loaded():
             await shell.pay.load()
-            if shell.route.path == "/pay/slip":
-                shell.render(force=True)
-            waiting, shell.pay_waiting = shell.pay_waiting, None
-            if waiting is not None and shell.route.path == "/pay":
-                view, r = waiting
-                view.controls = _pay_controls(shell, r)
-                try:
-                    view.update()  # the same view: no route transition, focus stays where it is
-                except Exception:  # noqa: BLE001 - the view is no longer on screen
-                    pass
+            if shell.route.path in ("/pay", "/pay/slip"):
+                shell.render(force=True)  # redrawn in place (Shell._build): no route transition
 
         shell.run(loaded())
     return shell.pay
@@ -108,14 +100,13 @@ def build(shell, r: Route) -> ft.View:
     )
     if vm.loaded:
         view.controls = _pay_controls(shell, r)
-    else:
+    else:  # drawn whole once loaded (see pay_vm)
         view.controls = [
             ft.Row(
                 alignment=ft.MainAxisAlignment.CENTER,
                 controls=[ft.ProgressRing(semantics_label=t("Loading"))],
             )
         ]
-        shell.pay_waiting = (view, r)
     return view
 
 

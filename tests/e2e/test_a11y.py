@@ -39,6 +39,17 @@ def test_document_language_follows_the_app_language_also_after_switching(open_ap
     a11y.expect_document_lang(page, tag)
 
 
+# Quarantined, not retried (issue 15's note): each failed once in about five runs of this file
+# (the CI run of 2026-11-30 and a run beside it).  Both depend on Flutter web re-creating the
+# semantics DOM after a theme change or a scroll-role change, which can land after the test
+# already moved the focus on (the mechanism found for the Pay field, app/views/pay.py); the
+# deterministic wait is still to be found.
+REDRAW_RACE = pytest.mark.skip(
+    reason="flaky: Flutter web re-creates the semantics DOM after the test moved on"
+)
+
+
+@REDRAW_RACE
 def test_settings_radio_groups_are_named_and_a_text_size_change_keeps_a_focus(open_app):
     t = Translator("en")
     app = open_app("en-US", settings=onboarded(AREA.id, "en"))
@@ -151,6 +162,7 @@ def test_calendar_grid_by_keyboard_tab_in_arrows_walk_enter_chooses_and_keeps_th
     a11y.assert_focus_on(page, "button", cell_name(t, thursday))
 
 
+@REDRAW_RACE
 def test_focus_indicator_has_3_to_1_contrast_and_the_focused_control_is_scrolled_into_view(open_app):
     t = Translator("en")
     app = open_app("en-US", settings=onboarded(AREA.id, "en"), height=700)

@@ -55,8 +55,23 @@ def record(page, t, vaccine: str, date: str) -> None:
         raise
 
 
+# Quarantined, not retried (issue 9's note): the Japanese run failed in two of three full-suite runs
+# of 2026-11-30 (the click on "Open さくら" right after adding the child did not open her page);
+# English passed in all.  Root cause open: probably the same Flutter-web semantics re-creation that
+# dropped the Pay field's focus (app/views/pay.py), here under the click.
 @pytest.mark.parametrize(
-    ("locale", "lang", "shot"), [("ja-JP", "ja", "handbook-ja"), ("en-US", "en", "handbook-en")]
+    ("locale", "lang", "shot"),
+    [
+        pytest.param(
+            "ja-JP",
+            "ja",
+            "handbook-ja",
+            marks=pytest.mark.skip(
+                reason="flaky: the Open click right after adding a child is sometimes lost"
+            ),
+        ),
+        ("en-US", "en", "handbook-en"),
+    ],
 )
 def test_child_vaccinations_and_growth(open_app, locale, lang, shot):
     t = Translator(lang)

@@ -55,23 +55,8 @@ def record(page, t, vaccine: str, date: str) -> None:
         raise
 
 
-# Quarantined, not retried (issue 9's note): the Japanese run failed in two of three full-suite runs
-# of 2026-11-30 (the click on "Open さくら" right after adding the child did not open her page);
-# English passed in all.  Root cause open: probably the same Flutter-web semantics re-creation that
-# dropped the Pay field's focus (app/views/pay.py), here under the click.
 @pytest.mark.parametrize(
-    ("locale", "lang", "shot"),
-    [
-        pytest.param(
-            "ja-JP",
-            "ja",
-            "handbook-ja",
-            marks=pytest.mark.skip(
-                reason="flaky: the Open click right after adding a child is sometimes lost"
-            ),
-        ),
-        ("en-US", "en", "handbook-en"),
-    ],
+    ("locale", "lang", "shot"), [("ja-JP", "ja", "handbook-ja"), ("en-US", "en", "handbook-en")]
 )
 def test_child_vaccinations_and_growth(open_app, locale, lang, shot):
     t = Translator(lang)
@@ -109,6 +94,10 @@ def test_child_vaccinations_and_growth(open_app, locale, lang, shot):
     assert "さくら" not in stored and BIRTH not in stored and "machi.vault.handbook" in stored
 
 
+# Quarantined, not retried (issue 9's note): failed in two of three full-suite runs of 2026-11-30, once
+# at load 20 (pt-BR) and once in the clean-clone CI run (ja@easy: the first screen was not in the
+# accessibility tree within 30 s).  Root cause open.
+@pytest.mark.skip(reason="flaky: the first screen at 200 % sometimes not there within 30 s; cause open")
 @pytest.mark.parametrize(("locale", "lang"), [("ja-JP", "ja@easy"), ("pt-BR", "pt_BR")])
 def test_handbook_holds_at_200_percent_on_360_px(open_app, locale, lang):
     """Text at 200 % on a 360-px phone: the forms, the chart and the timeline stay on screen."""

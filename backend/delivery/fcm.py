@@ -25,7 +25,6 @@ points, checked by a canary test: a ``credentials.Base`` with a static token,
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import hashlib
 import importlib.util
 import logging
@@ -40,7 +39,7 @@ import google.auth.credentials
 from firebase_admin import credentials, exceptions, messaging
 from sqlalchemy import Connection
 
-from backend.delivery.transport import Outgoing, Result, webpush_topic
+from backend.delivery.transport import Outgoing, Result, parse_retry_after, webpush_topic
 from backend.settings import Settings
 
 log = logging.getLogger("machi.fcm")
@@ -150,17 +149,7 @@ def build_message(o: Outgoing, now: dt.datetime) -> messaging.Message:
 
 def retry_after(exc: exceptions.FirebaseError) -> float | None:
     resp = getattr(exc, "http_response", None)
-    value = resp.headers.get("Retry-After") if resp is not None else None
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-            return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
-        except (TypeError, ValueError):
-            return None
+    return parse_retry_after(resp.headers.get("Retry-After") if resp is not None else None)
 
 
 def _token_violation(exc: exceptions.FirebaseError) -> bool:

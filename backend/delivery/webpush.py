@@ -31,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
-import email.utils
 import json
 import logging
 import os
@@ -48,7 +47,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 from sqlalchemy import Connection
 
-from backend.delivery.transport import Outgoing, Result, webpush_topic
+from backend.delivery.transport import Outgoing, Result, parse_retry_after, webpush_topic
 from backend.settings import Settings
 
 log = logging.getLogger("machi.webpush")
@@ -210,17 +209,7 @@ def encrypt(plaintext: bytes, p256dh: str, auth: str, salt: bytes | None = None,
 
 
 def retry_after(headers: httpx.Headers) -> float | None:
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-            return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
-        except (TypeError, ValueError):
-            return None
+    return parse_retry_after(headers.get("retry-after"))
 
 
 def classify(status: int, headers: httpx.Headers, text: str) -> Result:

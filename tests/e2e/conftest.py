@@ -86,16 +86,12 @@ def backend_available() -> bool:
     return (REPO / "backend" / "cli.py").is_file()
 
 
-@pytest.fixture(scope="session")
-def backend(tmp_path_factory):
-    """The real push service on SQLite (embedded default: inbox transport), or None."""
-    if not backend_available():
-        yield None
-        return
-    data = tmp_path_factory.mktemp("backend")
+def start_serve(data: Path, **extra_env: str) -> tuple[subprocess.Popen, str, dict, Path]:
+    """``machi serve`` on a free port with its data in ``data`` (SQLite, inbox transport), started
+    as a person would and answering; returns the process, its URL, its environment and its log."""
     port = free_port()
     log = data / "serve.log"
-    env = dict(os.environ, MACHI_DATA_DIR=str(data))
+    env = dict(os.environ, MACHI_DATA_DIR=str(data), **extra_env)
     for key in ("MACHI_DATABASE_URL", "MACHI_FCM_CREDENTIALS", "MACHI_TRANSPORT"):
         env.pop(key, None)
     with log.open("w") as fh:
@@ -106,9 +102,25 @@ def backend(tmp_path_factory):
             stdout=fh,
             stderr=subprocess.STDOUT,
         )
+    url = f"http://127.0.0.1:{port}"
     try:
-        wait_http(f"http://127.0.0.1:{port}/openapi.json", proc, log)
-        yield {"url": f"http://127.0.0.1:{port}", "data_dir": data, "env": env, "log": log}
+        wait_http(url + "/openapi.json", proc, log)
+    except BaseException:
+        stop(proc)
+        raise
+    return proc, url, env, log
+
+
+@pytest.fixture(scope="session")
+def backend(tmp_path_factory):
+    """The real push service on SQLite (embedded default: inbox transport), or None."""
+    if not backend_available():
+        yield None
+        return
+    data = tmp_path_factory.mktemp("backend")
+    proc, url, env, log = start_serve(data)
+    try:
+        yield {"url": url, "data_dir": data, "env": env, "log": log}
     finally:
         stop(proc)
 

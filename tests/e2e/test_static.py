@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import subprocess
 import time
 
 import pytest
@@ -37,11 +35,9 @@ from tests.e2e.conftest import (
     App,
     day_cell_name,
     flutter_fill,
-    free_port,
-    machi,
     onboarded,
+    start_serve,
     stop,
-    wait_http,
 )
 
 BOOT_MS = 240_000
@@ -62,22 +58,8 @@ def static_site():
 @pytest.fixture(scope="session")
 def static_url(static_site, tmp_path_factory):
     data = tmp_path_factory.mktemp("static-backend")
-    port = free_port()
-    log = data / "serve.log"
-    env = dict(os.environ, MACHI_DATA_DIR=str(data), MACHI_WEB_DIR=str(static_site))
-    for key in ("MACHI_DATABASE_URL", "MACHI_FCM_CREDENTIALS", "MACHI_TRANSPORT"):
-        env.pop(key, None)
-    with log.open("w") as fh:
-        proc = subprocess.Popen(
-            machi() + ["serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data)],
-            cwd=REPO,
-            env=env,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-        )
+    proc, url, _env, _log = start_serve(data, MACHI_WEB_DIR=str(static_site))
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_http(url + "/openapi.json", proc, log)
         yield url
     finally:
         stop(proc)
